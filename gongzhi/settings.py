@@ -134,6 +134,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
@@ -156,7 +157,7 @@ else:
 # `gongzhi run_huey` is the worker (several may run). Tests run tasks immediately.
 HUEY = {
     "name": "gongzhi",
-    "immediate": False,
+    "immediate": os.environ.get("GONGZHI_TASKS_IMMEDIATE") == "1",
     "utc": True,
     "consumer": {"workers": 2, "worker_type": "thread"},
 }

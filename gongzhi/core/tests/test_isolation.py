@@ -1,0 +1,210 @@
+"""Cross-community isolation, for every page and API endpoint that exists.
+
+The route list is read from the URL resolver, so a new route without a case here fails
+``test_every_route_has_an_isolation_case``. Each case runs as ``alice`` (community A staff)
+against community B's objects and must get "not found" (or, for lists, must not show them),
+and must change nothing.
+"""
+
+import json
+
+import pytest
+from django.urls import URLResolver, get_resolver
+
+from gongzhi.core.models import AuditEvent
+from gongzhi.groups.models import CommunityGroup, Invitation, Membership
+from gongzhi.people.models import AccessLog, Resident
+
+# Routes that show no community data at all, with the reason.
+EXEMPT = {
+    "": "redirects to the caller's home page",
+    "accounts/login/": "login form",
+    "accounts/logout/": "logout",
+    "i18n/setlang/": "language switch",
+    "api/v1/": "API root",
+    "api/v1/openapi.json": "schema, no data",
+    "api/v1/docs": "schema browser, no data",
+    "api/v1/me": "the caller's own account only (tested in people tests)",
+    "me/": "the caller's own resident page only (tested in people tests)",
+    "join/": "form; joining is covered by join/<code>/ and api/v1/groups/join",
+    "console/": "counts over the caller's own scope (tested below as a list)",
+}
+
+
+def iter_routes(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("admin/"):
+                continue  # Django admin: superusers only, see test_admin_is_closed_to_staff
+            yield from iter_routes(p, prefix + str(p.pattern))
+        else:
+            yield prefix + str(p.pattern), p.name
+
+
+def b_invitation(d):
+    from django.utils import timezone
+
+    return Invitation.objects.create(group=d.group_b, community=d.b, created_by=d.users["bob"],
+                                     expires_at=timezone.now() + timezone.timedelta(days=3))
+
+
+def not_found(resp):
+    assert resp.status_code == 404, (resp.status_code, resp.content[:300])
+
+
+def text_of(resp) -> str:
+    if resp.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(resp.json(), ensure_ascii=False)
+    return resp.content.decode()
+
+
+def hides_b(resp):
+    assert resp.status_code == 200, resp.status_code
+    body = text_of(resp)
+    for marker in ("乙村", "乙村居民群", "王*", "T-2-1", "乙物业"):
+        assert marker not in body, marker
+
+
+def post_json(c, url, data):
+    return c.post(url, json.dumps(data), content_type="application/json")
+
+
+# key: route path as the resolver prints it → check(d, client)
+CASES = {
+    "console/org/": lambda d, c: hides_b(c.get("/console/org/?kind=community")),
+    "console/org/<int:pk>/": lambda d, c: not_found(c.get(f"/console/org/{d.b.pk}/")),
+    "console/org/export.xlsx": lambda d, c: _xlsx_hides_b(c.get("/console/org/export.xlsx")),
+    "console/org/import/": lambda d, c: _tree_import_refused(d, c),
+    "console/residents/": lambda d, c: hides_b(c.get(f"/console/residents/?community={d.b.pk}")),
+    "console/residents/export.xlsx": lambda d, c: _xlsx_hides_b(
+        c.get(f"/console/residents/export.xlsx?community={d.b.pk}")),
+    "console/residents/import/": lambda d, c: _roster_import_refused(d, c),
+    "console/residents/<int:pk>/": lambda d, c: not_found(
+        c.get(f"/console/residents/{d.resident_b.pk}/")),
+    "console/residents/<int:pk>/unmask/": lambda d, c: not_found(c.post(
+        f"/console/residents/{d.resident_b.pk}/unmask/", {"fields": ["phone"], "reason": "核实"})),
+    "console/groups/": lambda d, c: hides_b(c.get(f"/console/groups/?community={d.b.pk}")),
+    "console/groups/<int:pk>/": lambda d, c: not_found(c.get(f"/console/groups/{d.group_b.pk}/")),
+    "console/groups/<int:pk>/invite/": lambda d, c: not_found(
+        c.post(f"/console/groups/{d.group_b.pk}/invite/", {"days": 3, "max_uses": 5})),
+    "console/coverage/": lambda d, c: hides_b(c.get("/console/coverage/")),
+    "console/audit/access-log/": lambda d, c: _access_log_hidden(d, c, "/console/audit/access-log/"),
+    "join/<str:code>/": lambda d, c: _join_refused(d, c, lambda code: c.post(f"/join/{code}/")),
+    "api/v1/residents": lambda d, c: _api_residents(d, c),
+    "api/v1/residents/<resident_id>": lambda d, c: not_found(
+        c.get(f"/api/v1/residents/{d.resident_b.pk}")),
+    "api/v1/residents/<resident_id>/unmask": lambda d, c: not_found(post_json(
+        c, f"/api/v1/residents/{d.resident_b.pk}/unmask", {"fields": ["phone"], "reason": "核实"})),
+    "api/v1/audit/access-log": lambda d, c: _access_log_hidden(d, c, "/api/v1/audit/access-log"),
+    "api/v1/org/units": lambda d, c: hides_b(c.get("/api/v1/org/units")),
+    "api/v1/org/units/<unit_id>": lambda d, c: not_found(c.get(f"/api/v1/org/units/{d.b.pk}")),
+    "api/v1/groups": lambda d, c: _api_groups(d, c),
+    "api/v1/groups/coverage": lambda d, c: hides_b(c.get("/api/v1/groups/coverage")),
+    "api/v1/groups/join": lambda d, c: _join_refused(
+        d, c, lambda code: post_json(c, "/api/v1/groups/join", {"code": code})),
+    "api/v1/groups/<group_id>": lambda d, c: not_found(c.get(f"/api/v1/groups/{d.group_b.pk}")),
+    "api/v1/groups/<group_id>/archive": lambda d, c: not_found(
+        c.post(f"/api/v1/groups/{d.group_b.pk}/archive")),
+    "api/v1/groups/<group_id>/members": lambda d, c: not_found(
+        c.get(f"/api/v1/groups/{d.group_b.pk}/members")),
+    "api/v1/groups/<group_id>/invitations": lambda d, c: not_found(
+        post_json(c, f"/api/v1/groups/{d.group_b.pk}/invitations", {"days": 3})),
+    "api/v1/groups/memberships/<membership_id>/role": lambda d, c: not_found(post_json(
+        c, f"/api/v1/groups/memberships/{d.membership_b.pk}/role", {"role": "admin"})),
+    "api/v1/groups/memberships/<membership_id>": lambda d, c: not_found(
+        c.delete(f"/api/v1/groups/memberships/{d.membership_b.pk}")),
+}
+
+
+def _xlsx_hides_b(resp):
+    import io
+
+    from openpyxl import load_workbook
+
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(resp.content), read_only=True)
+    cells = " ".join(str(v) for row in wb.worksheets[0].iter_rows(values_only=True) for v in row)
+    assert "乙村" not in cells and "王*" not in cells
+
+
+def _tree_import_refused(d, c):
+    from gongzhi.org.models import OrgUnit
+
+    before = OrgUnit.objects.count()
+    data = "街道,社区,社区类型,网格\n二街道,乙村,村委会,第9网格\n".encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    resp = c.post("/console/org/import/", {"file": SimpleUploadedFile("t.csv", data)})
+    assert resp.status_code == 200
+    assert OrgUnit.objects.count() == before
+
+
+def _roster_import_refused(d, c):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = Resident.objects.count()
+    data = "姓名,身份证号,网格,楼栋,房号\n赵六,11010519491231002X,第1网格,1组,2号\n".encode()
+    resp = c.post("/console/residents/import/",
+                  {"community": d.b.pk, "file": SimpleUploadedFile("r.csv", data)})
+    assert resp.status_code == 404
+    assert Resident.objects.count() == before
+
+
+def _access_log_hidden(d, c, url):
+    AccessLog.objects.create(actor=d.users["bob"], resident=d.resident_b, community=d.b,
+                             fields="phone", reason="乙村核实")
+    resp = c.get(url)
+    # community staff cannot read the log at all; nothing of B shows either way
+    assert resp.status_code in (200, 403)
+    assert "乙村核实" not in text_of(resp)
+
+
+def _join_refused(d, c, do_post):
+    inv = b_invitation(d)
+    before = Membership.objects.count()
+    resp = do_post(inv.code)
+    assert resp.status_code in (200, 400)
+    assert Membership.objects.count() == before
+    assert not Membership.objects.filter(group=d.group_b, resident__user__username="alice").exists()
+
+
+def _api_residents(d, c):
+    body = c.get(f"/api/v1/residents?community={d.b.pk}").json()
+    assert body["count"] == 0
+    body = c.get("/api/v1/residents?phone=13987654321").json()
+    assert body["count"] == 0
+    before = Resident.objects.count()
+    not_found(post_json(c, "/api/v1/residents", {"household_id": d.household_b.pk, "name": "赵六"}))
+    assert Resident.objects.count() == before
+
+
+def _api_groups(d, c):
+    body = c.get("/api/v1/groups").json()
+    assert d.group_b.pk not in [g["id"] for g in body["items"]]
+    before = CommunityGroup.objects.count()
+    not_found(post_json(c, "/api/v1/groups", {"community_id": d.b.pk, "name": "越权群",
+                                              "kind": "residents"}))
+    assert CommunityGroup.objects.count() == before
+
+
+def test_every_route_has_an_isolation_case():
+    missing = [p for p, _ in iter_routes() if p not in CASES and p not in EXEMPT]
+    assert not missing, f"routes without an isolation case: {missing}"
+
+
+@pytest.mark.parametrize("route", sorted(CASES))
+def test_community_a_worker_cannot_reach_community_b(route, district, client_for):
+    alice = client_for("alice")
+    events = AuditEvent.objects.count()
+    CASES[route](district, alice)
+    assert AuditEvent.objects.count() == events, "a refused request wrote history"
+    # B's objects are untouched
+    g = CommunityGroup.objects.get(pk=district.group_b.pk)
+    assert not g.archived
+    assert Membership.objects.filter(pk=district.membership_b.pk, role="member").exists()
+
+
+def test_admin_is_closed_to_staff(district, client_for):
+    resp = client_for("alice").get("/admin/people/resident/")
+    assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
