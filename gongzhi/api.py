@@ -3,11 +3,19 @@
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from gongzhi.core.errors import ActionError
 
+class UTF8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: smaller and readable by operators."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UTF8JSONRenderer(),
     title="Gongzhi 共治 API",
     version="1",
     description="Community co-governance platform. Session authentication (log in at "

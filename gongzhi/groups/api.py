@@ -1,6 +1,7 @@
 import datetime as dt
 
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gongzhi.core.identity import mask_name
@@ -78,7 +79,7 @@ def list_groups(request, community: int | None = None, kind: str | None = None,
 
 @router.post("", response={201: GroupOut}, url_name="groups_create")
 def create_group(request, payload: GroupIn):
-    return 201, actions.do_create_group(request.user, **payload.dict())
+    return Status(201, actions.do_create_group(request.user, **payload.dict()))
 
 
 @router.get("/coverage", response=list[dict], url_name="groups_coverage")
@@ -89,7 +90,7 @@ def coverage(request, community: int | None = None):
 @router.post("/join", response={201: dict}, url_name="groups_join")
 def join(request, payload: JoinIn):
     m = actions.do_join_by_invitation(request.user, payload.code)
-    return 201, {"group_id": m.group_id, "membership_id": m.pk}
+    return Status(201, {"group_id": m.group_id, "membership_id": m.pk})
 
 
 @router.get("/{group_id}", response=GroupOut, url_name="group")
@@ -111,8 +112,9 @@ def members(request, group_id: int):
 
 @router.post("/{group_id}/invitations", response={201: InvitationOut}, url_name="group_invite")
 def invite(request, group_id: int, payload: InvitationIn):
-    return 201, actions.do_create_invitation(request.user, group_id, days=payload.days,
-                                             max_uses=payload.max_uses)
+    inv = actions.do_create_invitation(request.user, group_id, days=payload.days,
+                                       max_uses=payload.max_uses)
+    return Status(201, inv)
 
 
 @router.post("/memberships/{membership_id}/role", response=dict, url_name="membership_role")
@@ -124,4 +126,4 @@ def set_role(request, membership_id: int, payload: RoleIn):
 @router.delete("/memberships/{membership_id}", response={204: None}, url_name="membership_remove")
 def remove_member(request, membership_id: int):
     actions.do_remove_member(request.user, membership_id)
-    return 204, None
+    return Status(204, None)

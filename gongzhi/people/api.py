@@ -1,4 +1,5 @@
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gongzhi.core import scoping
@@ -82,7 +83,7 @@ def list_residents(request, community: int | None = None, grid: int | None = Non
 
 @router.post("/residents", response={201: ResidentOut}, url_name="residents_create")
 def create_resident(request, payload: ResidentIn):
-    return 201, actions.do_create_resident(request.user, **payload.dict())
+    return Status(201, actions.do_create_resident(request.user, **payload.dict()))
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut, url_name="resident")
