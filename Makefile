@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install serve lint format messages clean
+.PHONY: demo test test-browser install serve lint format messages clean
 
 $(BIN)/gongzhi: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,6 @@ messages: install
 
 clean:
 	rm -rf $(VENV) data
+
+test-browser: install
+	$(BIN)/python -m pytest -q -p no:xdist browser_tests

@@ -30,7 +30,9 @@ def validate_id_number(value: str) -> str:
     try:
         born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError as exc:
-        raise ValidationError(_("ID number contains an invalid birth date."), code="id_birth") from exc
+        raise ValidationError(
+            _("ID number contains an invalid birth date."), code="id_birth"
+        ) from exc
     if born.year < 1900 or born > dt.date.today():
         raise ValidationError(_("ID number contains an invalid birth date."), code="id_birth")
     if id_check_digit(v[:17]) != v[17]:

@@ -29,6 +29,9 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
+    def __str__(self):
+        return f"{self.verb} {self.object_type}#{self.object_id}"
+
 
 def record_event(actor, verb: str, obj, community_id=None, **data) -> AuditEvent:
     """Append one history row; call inside the action's transaction. Never pass clear PII."""

@@ -93,9 +93,7 @@ def unit_scope(user, capability: str = VIEW) -> frozenset[int] | None:
     if capability in cache:
         return cache[capability]
     paths = [
-        path
-        for role, _, path in _grants(user)
-        if capability in ROLE_CAPABILITIES.get(role, ())
+        path for role, _, path in _grants(user) if capability in ROLE_CAPABILITIES.get(role, ())
     ]
     from gongzhi.org.models import OrgUnit
 

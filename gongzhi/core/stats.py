@@ -7,8 +7,10 @@ from gongzhi.org.models import Household, OrgUnit
 
 
 def stats() -> dict:
-    by = {(r["kind"], r["community_type"]): r["n"] for r in
-          OrgUnit.objects.values("kind", "community_type").annotate(n=Count("id"))}
+    by = {
+        (r["kind"], r["community_type"]): r["n"]
+        for r in OrgUnit.objects.values("kind", "community_type").annotate(n=Count("id"))
+    }
 
     def kind(k):
         return sum(n for (kk, _), n in by.items() if kk == k)

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -22,7 +23,9 @@ def read_table(data: bytes, filename: str, aliases: dict[str, str]) -> list[dict
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:
-            raise ActionError("The file is not a readable .xlsx workbook.", code="bad_file") from exc
+            raise ActionError(
+                _("The file is not a readable .xlsx workbook."), code="bad_file"
+            ) from exc
         raw_rows = [
             ["" if v is None else str(v).strip() for v in row]
             for row in wb.worksheets[0].iter_rows(values_only=True)
@@ -31,15 +34,15 @@ def read_table(data: bytes, filename: str, aliases: dict[str, str]) -> list[dict
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ActionError("CSV files must be UTF-8 encoded.", code="bad_file") from exc
+            raise ActionError(_("CSV files must be UTF-8 encoded."), code="bad_file") from exc
         raw_rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
     else:
-        raise ActionError("Upload an .xlsx or .csv file.", code="bad_file")
+        raise ActionError(_("Upload an .xlsx or .csv file."), code="bad_file")
     raw_rows = [r for r in raw_rows if any(r)]
     if not raw_rows:
-        raise ActionError("The file is empty.", code="empty")
+        raise ActionError(_("The file is empty."), code="empty")
     if len(raw_rows) - 1 > MAX_ROWS:
-        raise ActionError(f"At most {MAX_ROWS} rows per file.", code="too_many_rows")
+        raise ActionError(_("At most %(n)d rows per file.") % {"n": MAX_ROWS}, code="too_many_rows")
     lowered = {k.lower(): v for k, v in aliases.items()}
     header = [lowered.get(h.strip().lower(), "") for h in raw_rows[0]]
     rows = []

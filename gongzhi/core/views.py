@@ -21,8 +21,11 @@ def staff_required(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         if not scoping.is_staff_user(request.user):
-            html = render_to_string("core/forbidden.html", {
-                "message": _("This page is for community and district staff.")}, request)
+            html = render_to_string(
+                "core/forbidden.html",
+                {"message": _("This page is for community and district staff.")},
+                request,
+            )
             return HttpResponseForbidden(html)
         return view(request, *args, **kwargs)
 

@@ -17,10 +17,12 @@ from gongzhi.people.models import Resident
 from .models import MAX_GROUP_MEMBERS, CommunityGroup, Invitation, Membership
 
 
-def do_create_group(actor, *, community_id: int, name: str, kind: str, grid_id: int | None = None,
-                    tags: str = "") -> CommunityGroup:
-    community = scoping.access(OrgUnit.objects.filter(kind="community"), actor, community_id,
-                               scoping.MANAGE_GROUPS)
+def do_create_group(
+    actor, *, community_id: int, name: str, kind: str, grid_id: int | None = None, tags: str = ""
+) -> CommunityGroup:
+    community = scoping.access(
+        OrgUnit.objects.filter(kind="community"), actor, community_id, scoping.MANAGE_GROUPS
+    )
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise ActionError(_("Group name is required (at most 80 characters)."), field="name")
@@ -32,12 +34,14 @@ def do_create_group(actor, *, community_id: int, name: str, kind: str, grid_id: 
         if grid is None:
             raise ActionError(_("The grid does not belong to this community."), field="grid")
     with transaction.atomic():
-        g = CommunityGroup.objects.create(community=community, grid=grid, name=name, kind=kind,
-                                          tags=tags[:200], created_by=actor)
+        g = CommunityGroup.objects.create(
+            community=community, grid=grid, name=name, kind=kind, tags=tags[:200], created_by=actor
+        )
         owner = Resident.objects.filter(user_id=actor.pk).first()
         if owner is not None:
-            Membership.objects.create(group=g, resident=owner, community=community,
-                                      role=Membership.Role.OWNER)
+            Membership.objects.create(
+                group=g, resident=owner, community=community, role=Membership.Role.OWNER
+            )
         record_event(actor, "group.create", g, community_id=community.pk, name=name, kind=kind)
     return g
 
@@ -62,9 +66,13 @@ def do_create_invitation(actor, group_id: int, *, days: int = 7, max_uses: int =
     if not 1 <= max_uses <= MAX_GROUP_MEMBERS:
         raise ActionError(_("Max uses must be between 1 and 500."), field="max_uses")
     with transaction.atomic():
-        inv = Invitation.objects.create(group=g, community_id=g.community_id, created_by=actor,
-                                        expires_at=timezone.now() + dt.timedelta(days=days),
-                                        max_uses=max_uses)
+        inv = Invitation.objects.create(
+            group=g,
+            community_id=g.community_id,
+            created_by=actor,
+            expires_at=timezone.now() + dt.timedelta(days=days),
+            max_uses=max_uses,
+        )
         record_event(actor, "group.invite", g, community_id=g.community_id, invitation=inv.pk)
     return inv
 
@@ -76,25 +84,33 @@ def do_join_by_invitation(user, code: str) -> Membership:
     if resident is None:
         raise ActionError(_("Only registered residents can join groups."), code="not_resident")
     with transaction.atomic():
-        inv = (Invitation.objects.select_for_update().select_related("group")
-               .filter(code=(code or "").strip()).first())
+        inv = (
+            Invitation.objects.select_for_update()
+            .select_related("group")
+            .filter(code=(code or "").strip())
+            .first()
+        )
         if inv is None or not inv.is_usable():
             raise ActionError(_("This invitation is invalid or has expired."), code="invitation")
         g = inv.group
         if g.archived:
             raise ActionError(_("This group is archived."), code="state")
         if resident.community_id != g.community_id:
-            raise ActionError(_("This group is for residents of another community."),
-                              code="residence")
+            raise ActionError(
+                _("This group is for residents of another community."), code="residence"
+            )
         if not resident.real_name_verified:
-            raise ActionError(_("Please complete real-name verification first."),
-                              code="real_name")
+            raise ActionError(_("Please complete real-name verification first."), code="real_name")
         if Membership.objects.filter(group=g).count() >= MAX_GROUP_MEMBERS:
             raise ActionError(_("The group is full."), code="full")
         try:
             with transaction.atomic():
-                m = Membership.objects.create(group=g, resident=resident, community_id=g.community_id,
-                                              invited_by=inv.created_by)
+                m = Membership.objects.create(
+                    group=g,
+                    resident=resident,
+                    community_id=g.community_id,
+                    invited_by=inv.created_by,
+                )
         except IntegrityError as exc:
             raise ActionError(_("You are already a member of this group."), code="member") from exc
         inv.uses += 1
@@ -110,11 +126,18 @@ def do_set_member_role(actor, membership_id: int, role: str) -> Membership:
     with transaction.atomic():
         if role == Membership.Role.OWNER:
             Membership.objects.filter(group_id=m.group_id, role=Membership.Role.OWNER).update(
-                role=Membership.Role.ADMIN)
+                role=Membership.Role.ADMIN
+            )
         m.role = role
         m.save(update_fields=["role"])
-        record_event(actor, "group.set_role", m.group, community_id=m.community_id,
-                     membership=m.pk, role=role)
+        record_event(
+            actor,
+            "group.set_role",
+            m.group,
+            community_id=m.community_id,
+            membership=m.pk,
+            role=role,
+        )
     return m
 
 
@@ -125,5 +148,10 @@ def do_remove_member(actor, membership_id: int) -> None:
     with transaction.atomic():
         group = m.group
         m.delete()
-        record_event(actor, "group.remove_member", group, community_id=group.community_id,
-                     membership=membership_id)
+        record_event(
+            actor,
+            "group.remove_member",
+            group,
+            community_id=group.community_id,
+            membership=membership_id,
+        )

@@ -1,8 +1,8 @@
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.responses import Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from gongzhi.core.identity import mask_name
 
@@ -71,10 +71,12 @@ class RoleIn(Schema):
 
 @router.get("", response=list[GroupOut], url_name="groups")
 @paginate(LimitOffsetPagination)
-def list_groups(request, community: int | None = None, kind: str | None = None,
-                archived: bool = False):
-    return queries.groups_for(request.user, community_id=community, kind=kind,
-                              include_archived=archived)
+def list_groups(
+    request, community: int | None = None, kind: str | None = None, archived: bool = False
+):
+    return queries.groups_for(
+        request.user, community_id=community, kind=kind, include_archived=archived
+    )
 
 
 @router.post("", response={201: GroupOut}, url_name="groups_create")
@@ -112,8 +114,9 @@ def members(request, group_id: int):
 
 @router.post("/{group_id}/invitations", response={201: InvitationOut}, url_name="group_invite")
 def invite(request, group_id: int, payload: InvitationIn):
-    inv = actions.do_create_invitation(request.user, group_id, days=payload.days,
-                                       max_uses=payload.max_uses)
+    inv = actions.do_create_invitation(
+        request.user, group_id, days=payload.days, max_uses=payload.max_uses
+    )
     return Status(201, inv)
 
 

@@ -81,6 +81,9 @@ class Membership(models.Model):
         ]
         indexes = [models.Index(fields=["resident", "group"])]
 
+    def __str__(self):
+        return f"{self.group_id}:{self.resident_id} ({self.role})"
+
 
 def _new_code() -> str:
     return secrets.token_urlsafe(9)
@@ -90,7 +93,9 @@ class Invitation(models.Model):
     group = models.ForeignKey(CommunityGroup, on_delete=models.CASCADE, related_name="invitations")
     community = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=20, unique=True, default=_new_code)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     expires_at = models.DateTimeField(_("expires at"))
     max_uses = models.PositiveIntegerField(_("max uses"), default=100)
     uses = models.PositiveIntegerField(default=0)
@@ -103,6 +108,9 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.group_id}:{self.code}"
 
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()

@@ -18,31 +18,51 @@ from .models import CommunityGroup
 def group_list(request):
     community = request.GET.get("community") or None
     kind = request.GET.get("kind") or None
-    page = Paginator(queries.groups_for(request.user, community_id=community, kind=kind), 50
-                     ).get_page(request.GET.get("page"))
+    page = Paginator(
+        queries.groups_for(request.user, community_id=community, kind=kind), 50
+    ).get_page(request.GET.get("page"))
     communities = OrgUnit.objects.restrict(request.user).filter(kind="community").order_by("path")
-    return render(request, "groups/group_list.html", {
-        "page": page, "communities": communities, "kinds": CommunityGroup.Kind.choices,
-        "query": request.GET.urlencode()})
+    return render(
+        request,
+        "groups/group_list.html",
+        {
+            "page": page,
+            "communities": communities,
+            "kinds": CommunityGroup.Kind.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @staff_required
 def group_detail(request, pk):
     g = queries.group_for(request.user, pk)
     members = Paginator(queries.members_of(request.user, g), 100).get_page(request.GET.get("page"))
-    can_manage = CommunityGroup.objects.restrict(request.user, scoping.MANAGE_GROUPS).filter(
-        pk=pk).exists()
-    return render(request, "groups/group_detail.html", {
-        "g": g, "members": members, "can_manage": can_manage,
-        "invitations": queries.invitations_for(request.user, g).order_by("-id")[:10]})
+    can_manage = (
+        CommunityGroup.objects.restrict(request.user, scoping.MANAGE_GROUPS).filter(pk=pk).exists()
+    )
+    return render(
+        request,
+        "groups/group_detail.html",
+        {
+            "g": g,
+            "members": members,
+            "can_manage": can_manage,
+            "invitations": queries.invitations_for(request.user, g).order_by("-id")[:10],
+        },
+    )
 
 
 @staff_required
 @require_POST
 def group_invite(request, pk):
     try:
-        inv = actions.do_create_invitation(request.user, pk, days=int(request.POST.get("days", 7)),
-                                           max_uses=int(request.POST.get("max_uses", 100)))
+        inv = actions.do_create_invitation(
+            request.user,
+            pk,
+            days=int(request.POST.get("days", 7)),
+            max_uses=int(request.POST.get("max_uses", 100)),
+        )
     except (ActionError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", _("Invalid number.")))
     else:

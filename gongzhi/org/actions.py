@@ -27,7 +27,13 @@ TREE_COLUMNS = {
     "值班电话": "duty_phone",
     "duty_phone": "duty_phone",
 }
-TYPE_WORDS = {"社区": "urban", "urban": "urban", "村": "village", "村委会": "village", "village": "village"}
+TYPE_WORDS = {
+    "社区": "urban",
+    "urban": "urban",
+    "村": "village",
+    "村委会": "village",
+    "village": "village",
+}
 
 
 class TreeImportError(ActionError):
@@ -71,7 +77,9 @@ def do_import_tree(actor, data: bytes, filename: str) -> dict:
                 code = f"{parent.code}-{OrgUnit.objects.filter(parent=parent).count() + 1:03d}"
                 while OrgUnit.objects.filter(code=code).exists():
                     code += "x"
-                unit = OrgUnit.objects.create(parent=parent, kind=kind, name=name, code=code, **extra)
+                unit = OrgUnit.objects.create(
+                    parent=parent, kind=kind, name=name, code=code, **extra
+                )
                 existing[(parent.pk, kind, name)] = unit
                 created[kind] += 1
             return unit

@@ -17,10 +17,13 @@ class UnitOut(Schema):
 
 
 @router.get("/units", response=list[UnitOut], url_name="org_units")
-def list_units(request, kind: str | None = None, parent: int | None = None, limit: int = 500,
-               offset: int = 0):
+def list_units(
+    request, kind: str | None = None, parent: int | None = None, limit: int = 500, offset: int = 0
+):
     limit = max(1, min(limit, 2000))
-    return list(queries.units_for(request.user, kind=kind, parent_id=parent)[offset:offset + limit])
+    return list(
+        queries.units_for(request.user, kind=kind, parent_id=parent)[offset : offset + limit]
+    )
 
 
 @router.get("/units/{unit_id}", response=UnitOut, url_name="org_unit")

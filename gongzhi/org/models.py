@@ -47,6 +47,14 @@ class OrgUnit(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            super().save(*args, **kwargs)
+            kwargs.pop("force_insert", None)
+            kwargs["update_fields"] = ["path"]
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+        super().save(*args, **kwargs)
+
     @classmethod
     def resident_scope_q(cls, user):
         # Residents see their own community and its street/grid (public information).
@@ -56,14 +64,6 @@ class OrgUnit(models.Model):
         if not r:
             return models.Q(pk__in=[])
         return models.Q(pk__in=[r["community_id"], r["grid_id"]])
-
-    def save(self, *args, **kwargs):
-        if self.pk is None:
-            super().save(*args, **kwargs)
-            kwargs.pop("force_insert", None)
-            kwargs["update_fields"] = ["path"]
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
-        super().save(*args, **kwargs)
 
     def ancestors(self):
         ids = [int(p) for p in self.path.strip("/").split("/")[:-1]]
@@ -146,11 +146,6 @@ class Organisation(models.Model):
     objects = ScopedManager()
     scope_fields = ("home_unit",)
 
-    @classmethod
-    def unit_scope_q(cls, ids):
-        served = Organisation.served_communities.through.objects.filter(orgunit_id__in=ids)
-        return models.Q(home_unit_id__in=ids) | models.Q(pk__in=served.values("organisation_id"))
-
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -158,3 +153,8 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def unit_scope_q(cls, ids):
+        served = Organisation.served_communities.through.objects.filter(orgunit_id__in=ids)
+        return models.Q(home_unit_id__in=ids) | models.Q(pk__in=served.values("organisation_id"))

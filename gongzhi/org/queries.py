@@ -45,12 +45,8 @@ def export_tree(user) -> bytes:
         if u.kind == "grid":
             c = by_id.get(u.parent_id) or u.parent
             s = c.parent
-            rows.append(
-                [s.name, c.name, _type_word(c), u.name, c.office_address, c.duty_phone]
-            )
+            rows.append([s.name, c.name, _type_word(c), u.name, c.office_address, c.duty_phone])
         elif u.kind == "community" and not any(x.parent_id == u.pk for x in units):
-            rows.append(
-                [u.parent.name, u.name, _type_word(u), "", u.office_address, u.duty_phone]
-            )
+            rows.append([u.parent.name, u.name, _type_word(u), "", u.office_address, u.duty_phone])
     headers = ["街道", "社区", "社区类型", "网格", "办公地址", "值班电话"]
     return write_xlsx(headers, rows, title="组织架构")

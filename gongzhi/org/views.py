@@ -20,20 +20,28 @@ def unit_list(request):
     units = queries.units_for(request.user, kind=kind).select_related("parent")
     if request.GET.get("q"):
         units = units.filter(name__contains=request.GET["q"].strip())
-    return render(request, "org/unit_list.html", {"units": units[:500], "kind": kind,
-                                                  "kinds": OrgUnit.Kind.choices})
+    return render(
+        request,
+        "org/unit_list.html",
+        {"units": units[:500], "kind": kind, "kinds": OrgUnit.Kind.choices},
+    )
 
 
 @staff_required
 def unit_detail(request, pk):
     unit = queries.unit_for(request.user, pk)
-    children = (OrgUnit.objects.restrict(request.user).filter(parent=unit)
-                .annotate(n=Count("children")))
+    children = (
+        OrgUnit.objects.restrict(request.user).filter(parent=unit).annotate(n=Count("children"))
+    )
     ctx = {"unit": unit, "children": children, "ancestors": unit.ancestors()}
     if unit.kind in ("community", "grid"):
         field = "community" if unit.kind == "community" else "grid"
-        ctx["buildings"] = (Building.objects.restrict(request.user).filter(**{field: unit})
-                            .annotate(n=Count("households")).order_by("name")[:300])
+        ctx["buildings"] = (
+            Building.objects.restrict(request.user)
+            .filter(**{field: unit})
+            .annotate(n=Count("households"))
+            .order_by("name")[:300]
+        )
         ctx["households"] = sum(b.n for b in ctx["buildings"])
     return render(request, "org/unit_detail.html", ctx)
 

@@ -1,6 +1,6 @@
 from ninja import Router, Schema
-from ninja.responses import Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from gongzhi.core import scoping
 
@@ -23,8 +23,11 @@ def me(request):
     u = request.user
     r = getattr(u, "resident", None) if hasattr(u, "resident") else None
     return {
-        "id": u.pk, "username": u.username, "display_name": u.display_name,
-        "roles": sorted(scoping.roles_of(u)), "resident_id": r.pk if r else None,
+        "id": u.pk,
+        "username": u.username,
+        "display_name": u.display_name,
+        "roles": sorted(scoping.roles_of(u)),
+        "resident_id": r.pk if r else None,
         "community_id": r.community_id if r else None,
     }
 
@@ -74,11 +77,22 @@ class UnmaskIn(Schema):
 
 @router.get("/residents", response=list[ResidentOut], url_name="residents")
 @paginate(LimitOffsetPagination)
-def list_residents(request, community: int | None = None, grid: int | None = None,
-                   phone: str | None = None, id_number: str | None = None,
-                   kind: str | None = None):
-    return queries.residents_for(request.user, community_id=community, grid_id=grid, phone=phone,
-                                 id_number=id_number, kind=kind)
+def list_residents(
+    request,
+    community: int | None = None,
+    grid: int | None = None,
+    phone: str | None = None,
+    id_number: str | None = None,
+    kind: str | None = None,
+):
+    return queries.residents_for(
+        request.user,
+        community_id=community,
+        grid_id=grid,
+        phone=phone,
+        id_number=id_number,
+        kind=kind,
+    )
 
 
 @router.post("/residents", response={201: ResidentOut}, url_name="residents_create")
@@ -93,8 +107,14 @@ def get_resident(request, resident_id: int):
 
 @router.post("/residents/{resident_id}/unmask", response=dict[str, str], url_name="resident_unmask")
 def unmask_resident(request, resident_id: int, payload: UnmaskIn):
-    return actions.do_unmask_resident(request.user, resident_id, payload.fields, payload.reason,
-                                      ip=request.META.get("REMOTE_ADDR"), channel="api")
+    return actions.do_unmask_resident(
+        request.user,
+        resident_id,
+        payload.fields,
+        payload.reason,
+        ip=request.META.get("REMOTE_ADDR"),
+        channel="api",
+    )
 
 
 class AccessLogOut(Schema):

@@ -49,7 +49,9 @@ class Resident(models.Model):
         Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     community = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    grid = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = EncryptedTextField(_("name"))
     phone = EncryptedTextField(_("mobile"), blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True)
@@ -114,7 +116,9 @@ class RoleGrant(models.Model):
         GRID_WORKER = scoping.GRID_WORKER, _("Grid worker")
         DEPARTMENT_STAFF = scoping.DEPARTMENT_STAFF, _("Department staff")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+    )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="grants")
     organisation = models.ForeignKey(
@@ -155,3 +159,6 @@ class AccessLog(models.Model):
         verbose_name = _("personal-data access")
         verbose_name_plural = _("personal-data access log")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.actor_id} → {self.resident_id} ({self.fields})"

@@ -11,8 +11,7 @@ from gongzhi.core.tabular import write_xlsx
 from .models import AccessLog, Resident
 
 
-def residents_for(user, *, community_id=None, grid_id=None, phone=None, id_number=None,
-                  kind=None):
+def residents_for(user, *, community_id=None, grid_id=None, phone=None, id_number=None, kind=None):
     qs = Resident.objects.restrict(user).select_related("household__building")
     if community_id:
         qs = qs.filter(community_id=community_id)
@@ -61,5 +60,16 @@ def export_residents(user, **filters) -> bytes:
         ]
         for r in qs.iterator(chunk_size=2000)
     )
-    headers = ["社区", "网格", "楼栋", "房号", "姓名", "身份证号", "手机号", "人员类型", "党员", "已实名"]
+    headers = [
+        "社区",
+        "网格",
+        "楼栋",
+        "房号",
+        "姓名",
+        "身份证号",
+        "手机号",
+        "人员类型",
+        "党员",
+        "已实名",
+    ]
     return write_xlsx(headers, rows, title="居民花名册")

@@ -19,12 +19,19 @@ from .models import Resident
 
 @login_required
 def me(request):
-    resident = Resident.objects.filter(user=request.user).select_related(
-        "community__parent", "grid", "household__building").first()
-    return render(request, "people/me.html", {
-        "resident": resident,
-        "groups": my_groups(request.user) if resident else [],
-    })
+    resident = (
+        Resident.objects.filter(user=request.user)
+        .select_related("community__parent", "grid", "household__building")
+        .first()
+    )
+    return render(
+        request,
+        "people/me.html",
+        {
+            "resident": resident,
+            "groups": my_groups(request.user) if resident else [],
+        },
+    )
 
 
 def _filters(request):
@@ -42,12 +49,20 @@ def _filters(request):
 def resident_list(request):
     filters = _filters(request)
     page = Paginator(queries.residents_for(request.user, **filters), 50).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     communities = OrgUnit.objects.restrict(request.user).filter(kind="community").order_by("path")
-    return render(request, "people/resident_list.html", {
-        "page": page, "communities": communities, "kinds": Resident.Kind.choices,
-        "query": request.GET.urlencode(), "can_import": scoping.has_capability(
-            request.user, scoping.IMPORT)})
+    return render(
+        request,
+        "people/resident_list.html",
+        {
+            "page": page,
+            "communities": communities,
+            "kinds": Resident.Kind.choices,
+            "query": request.GET.urlencode(),
+            "can_import": scoping.has_capability(request.user, scoping.IMPORT),
+        },
+    )
 
 
 @staff_required
@@ -62,8 +77,12 @@ def resident_detail(request, pk):
 def resident_unmask(request, pk):
     try:
         values = actions.do_unmask_resident(
-            request.user, pk, request.POST.getlist("fields") or ["name", "phone", "id_number"],
-            request.POST.get("reason", ""), ip=request.META.get("REMOTE_ADDR"))
+            request.user,
+            pk,
+            request.POST.getlist("fields") or ["name", "phone", "id_number"],
+            request.POST.get("reason", ""),
+            ip=request.META.get("REMOTE_ADDR"),
+        )
     except ActionError as exc:
         return render(request, "people/_unmasked.html", {"error": exc.message}, status=400)
     return render(request, "people/_unmasked.html", {"values": values})
@@ -71,8 +90,9 @@ def resident_unmask(request, pk):
 
 @staff_required
 def resident_export(request):
-    resp = HttpResponse(queries.export_residents(request.user, **_filters(request)),
-                        content_type=XLSX)
+    resp = HttpResponse(
+        queries.export_residents(request.user, **_filters(request)), content_type=XLSX
+    )
     resp["Content-Disposition"] = 'attachment; filename="residents.xlsx"'
     return resp
 
@@ -87,24 +107,34 @@ def resident_import(request):
             messages.error(request, _("Choose a community and a file."))
         else:
             try:
-                result = actions.do_import_roster(request.user, request.POST["community"],
-                                                  upload.read(), upload.name)
+                result = actions.do_import_roster(
+                    request.user, request.POST["community"], upload.read(), upload.name
+                )
             except actions.RosterImportError as exc:
                 errors = exc.errors
                 messages.error(request, exc.message)
             except ActionError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, _("Imported %(n)d residents.") % {"n": result["residents"]})
+                messages.success(
+                    request, _("Imported %(n)d residents.") % {"n": result["residents"]}
+                )
                 return redirect("residents")
-    return render(request, "people/resident_import.html", {
-        "errors": errors, "communities": communities.order_by("path")})
+    return render(
+        request,
+        "people/resident_import.html",
+        {"errors": errors, "communities": communities.order_by("path")},
+    )
 
 
 @staff_required
 def access_log(request):
     if not scoping.has_capability(request.user, scoping.AUDIT):
-        return render(request, "core/forbidden.html",
-                      {"message": _("Only district admins can read the access log.")}, status=403)
+        return render(
+            request,
+            "core/forbidden.html",
+            {"message": _("Only district admins can read the access log.")},
+            status=403,
+        )
     page = Paginator(queries.access_log_for(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "people/access_log.html", {"page": page})

@@ -40,10 +40,12 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale("small", D.STREETS_SMALL, households=480, group_members=400, groups=16,
-                   grids=12),
-    "seed": Scale("seed", D.STREETS_SEED, households=236_000, group_members=220_000, groups=1160,
-                  grids=1200),
+    "small": Scale(
+        "small", D.STREETS_SMALL, households=480, group_members=400, groups=16, grids=12
+    ),
+    "seed": Scale(
+        "seed", D.STREETS_SEED, households=236_000, group_members=220_000, groups=1160, grids=1200
+    ),
 }
 
 DEMO_LOGINS = [
@@ -96,8 +98,9 @@ class Builder:
         used = set()
         self.streets, self.communities = [], []
         for si, (sname, n_urban, n_village) in enumerate(self.scale.streets, start=1):
-            street = OrgUnit.objects.create(kind="street", name=sname, code=f"{code}-{si:02d}",
-                                            parent=self.district)
+            street = OrgUnit.objects.create(
+                kind="street", name=sname, code=f"{code}-{si:02d}", parent=self.district
+            )
             self.streets.append(street)
             known = list(D.KNOWN.get(sname, []))
             for ci in range(n_urban + n_village):
@@ -115,8 +118,11 @@ class Builder:
                 else:
                     cname = base + suffix if not base.endswith(suffix) else base
                 community = OrgUnit(
-                    kind="community", name=cname, code=f"{street.code}-{ci + 1:03d}",
-                    parent=street, community_type=ctype,
+                    kind="community",
+                    name=cname,
+                    code=f"{street.code}-{ci + 1:03d}",
+                    parent=street,
+                    community_type=ctype,
                     office_address=f"{sname.removesuffix('街道')}{base}路{self.rng.randrange(1, 200)}号"
                     f"{cname}党群服务中心",
                     duty_phone=f"025-8{self.rng.randrange(0, 10**6):06d}"[:12],
@@ -135,8 +141,9 @@ class Builder:
         for c, g in zip(self.communities, self.grids_per, strict=True):
             units = []
             for gi in range(g):
-                u = OrgUnit(kind="grid", name=f"第{gi + 1}网格", code=f"{c.code}-G{gi + 1:02d}",
-                            parent=c)
+                u = OrgUnit(
+                    kind="grid", name=f"第{gi + 1}网格", code=f"{c.code}-G{gi + 1:02d}", parent=c
+                )
                 units.append(u)
             self.grids[c.pk] = units
         all_grids = [u for units in self.grids.values() for u in units]
@@ -161,8 +168,13 @@ class Builder:
         for i in range(n_property):
             word = D.PROPERTY_WORDS[i % len(D.PROPERTY_WORDS)]
             suffix = "" if i < len(D.PROPERTY_WORDS) else f"{i // len(D.PROPERTY_WORDS) + 1}分公司"
-            orgs.append(Organisation(kind="property", name=f"南京{word}服务有限公司{suffix}",
-                                     home_unit=self.streets[i % len(self.streets)]))
+            orgs.append(
+                Organisation(
+                    kind="property",
+                    name=f"南京{word}服务有限公司{suffix}",
+                    home_unit=self.streets[i % len(self.streets)],
+                )
+            )
         Organisation.objects.bulk_create(orgs)
         self.departments = [o for o in orgs if o.kind == "department"]
         through = Organisation.served_communities.through
@@ -204,7 +216,9 @@ class Builder:
         households = []
         for b, grid, take in plan:
             for k in range(take):
-                room = f"{k + 1}号" if village else f"{k // 8 + 1}单元{(k % 8) // 2 + 1}0{k % 2 + 1}"
+                room = (
+                    f"{k + 1}号" if village else f"{k // 8 + 1}单元{(k % 8) // 2 + 1}0{k % 2 + 1}"
+                )
                 households.append(Household(building=b, grid=grid, community=community, room=room))
         Household.objects.bulk_create(households, batch_size=5000)
         sizes = self._household_sizes(len(households))
@@ -225,22 +239,31 @@ class Builder:
                 gender = "M" if rng.random() < 0.5 else "F"
                 region = rng.choice(OTHER_REGIONS) if floating else QIXIA
                 age = (self.today - born).days // 365
-                kind = "student" if student_house and 17 <= age <= 26 else (
-                    "floating" if floating else "registered")
-                residents.append(build_resident(
-                    household=h, community=community, grid=h.grid,
-                    name=people.name(gender),
-                    phone=people.mobile() if age >= 14 else "",
-                    id_number=people.id_number(region, born, gender),
-                    kind=kind,
-                    is_party_member=age >= 20 and rng.random() < party_ratio,
-                    real_name_verified=rng.random() < verified_ratio,
-                ))
+                kind = (
+                    "student"
+                    if student_house and 17 <= age <= 26
+                    else ("floating" if floating else "registered")
+                )
+                residents.append(
+                    build_resident(
+                        household=h,
+                        community=community,
+                        grid=h.grid,
+                        name=people.name(gender),
+                        phone=people.mobile() if age >= 14 else "",
+                        id_number=people.id_number(region, born, gender),
+                        kind=kind,
+                        is_party_member=age >= 20 and rng.random() < party_ratio,
+                        real_name_verified=rng.random() < verified_ratio,
+                    )
+                )
             heads.append(len(residents) - size)
         Resident.objects.bulk_create(residents, batch_size=2000)
         bar.update(len(households))
-        return [(h.pk, residents[i].pk, h.grid_id, residents[i].is_party_member)
-                for h, i in zip(households, heads, strict=True)]
+        return [
+            (h.pk, residents[i].pk, h.grid_id, residents[i].is_party_member)
+            for h, i in zip(households, heads, strict=True)
+        ]
 
     # --- groups --------------------------------------------------------------------------
     def build_groups(self, community, heads, quota_members: int, quota_groups: int, created_at):
@@ -252,8 +275,9 @@ class Builder:
         for h in chosen:
             by_grid.setdefault(h[2], []).append(h)
         # Resident / building groups: spread over grids by how many members each grid has.
-        alloc = _apportion(n_res_groups, [len(by_grid.get(g.pk, [])) + 1 for g in grids],
-                           [0] * len(grids))
+        alloc = _apportion(
+            n_res_groups, [len(by_grid.get(g.pk, [])) + 1 for g in grids], [0] * len(grids)
+        )
         groups, members = [], []
         for grid, k in zip(grids, alloc, strict=True):
             pool = by_grid.get(grid.pk, [])
@@ -263,17 +287,28 @@ class Builder:
             for j in range(k):
                 kind = "building" if (j > 0 and rng.random() < 0.5) else "residents"
                 label = "楼栋群" if kind == "building" else "居民群"
-                gs.append(CommunityGroup(community=community, grid=grid, kind=kind,
-                                         name=f"{community.name}{grid.name}{label}{j + 1}",
-                                         created_at=created_at))
+                gs.append(
+                    CommunityGroup(
+                        community=community,
+                        grid=grid,
+                        kind=kind,
+                        name=f"{community.name}{grid.name}{label}{j + 1}",
+                        created_at=created_at,
+                    )
+                )
             groups.extend(gs)
             for i, h in enumerate(pool):
                 members.append((gs[i % k], h))
         leftover = [h for g in grids if alloc[grids.index(g)] == 0 for h in by_grid.get(g.pk, [])]
-        party = CommunityGroup(community=community, kind="party", name=f"{community.name}党员群",
-                               created_at=created_at)
-        volunteer = CommunityGroup(community=community, kind="volunteer",
-                                   name=f"{community.name}志愿者群", created_at=created_at)
+        party = CommunityGroup(
+            community=community, kind="party", name=f"{community.name}党员群", created_at=created_at
+        )
+        volunteer = CommunityGroup(
+            community=community,
+            kind="volunteer",
+            name=f"{community.name}志愿者群",
+            created_at=created_at,
+        )
         groups += [party, volunteer]
         CommunityGroup.objects.bulk_create(groups)
         res_groups = [g for g in groups if g.kind in ("residents", "building")]
@@ -284,8 +319,12 @@ class Builder:
         members += [(party, h) for h in party_pool] + [(volunteer, h) for h in vol_pool]
         span = max(1, (self.today - created_at.date()).days)
         rows = [
-            Membership(group=g, resident_id=h[1], community=community,
-                       joined_at=created_at + dt.timedelta(days=rng.randrange(span)))
+            Membership(
+                group=g,
+                resident_id=h[1],
+                community=community,
+                joined_at=created_at + dt.timedelta(days=rng.randrange(span)),
+            )
             for g, h in members
         ]
         Membership.objects.bulk_create(rows, batch_size=5000)
@@ -308,27 +347,44 @@ class Builder:
         add("admin2", "区指挥中心值班员", scoping.DISTRICT_ADMIN, self.district)
         add("dept", "区城管局 演示", scoping.DEPARTMENT_STAFF, self.district, self.departments[0])
         for i, dept in enumerate(self.departments):
-            add(f"dept{i + 1:02d}", f"{dept.name}工作人员", scoping.DEPARTMENT_STAFF, self.district,
-                dept)
+            add(
+                f"dept{i + 1:02d}",
+                f"{dept.name}工作人员",
+                scoping.DEPARTMENT_STAFF,
+                self.district,
+                dept,
+            )
         for si, s in enumerate(self.streets):
-            add("street" if si == 0 else f"street{si + 1:02d}", f"{s.name}工作人员",
-                scoping.STREET_STAFF, s)
+            add(
+                "street" if si == 0 else f"street{si + 1:02d}",
+                f"{s.name}工作人员",
+                scoping.STREET_STAFF,
+                s,
+            )
         first = self.communities[0]
         owners = {}
         for ci, c in enumerate(self.communities):
             tag = c.code.replace("-", "")
-            sec = add("secretary" if ci == 0 else f"sec{tag}", f"{c.name}书记",
-                      scoping.PARTY_SECRETARY, c)
-            w1 = add("worker" if ci == 0 else f"cw{tag}a", f"{c.name}社工", scoping.COMMUNITY_STAFF, c)
+            sec = add(
+                "secretary" if ci == 0 else f"sec{tag}", f"{c.name}书记", scoping.PARTY_SECRETARY, c
+            )
+            w1 = add(
+                "worker" if ci == 0 else f"cw{tag}a", f"{c.name}社工", scoping.COMMUNITY_STAFF, c
+            )
             add(f"cw{tag}b", f"{c.name}社工", scoping.COMMUNITY_STAFF, c)
             owners[c.pk] = (sec, w1)
             for gi, g in enumerate(self.grids[c.pk]):
-                add("grid" if (c is first and gi == 0) else f"gw{tag}{gi + 1:02d}",
-                    f"{c.name}{g.name}网格员", scoping.GRID_WORKER, g)
+                add(
+                    "grid" if (c is first and gi == 0) else f"gw{tag}{gi + 1:02d}",
+                    f"{c.name}{g.name}网格员",
+                    scoping.GRID_WORKER,
+                    g,
+                )
         User.objects.bulk_create(users, batch_size=2000)
         RoleGrant.objects.bulk_create(
             [RoleGrant(user=u, role=r, unit=unit, organisation=o) for u, r, unit, o in grants],
-            batch_size=2000)
+            batch_size=2000,
+        )
         # Community staff live locally: link their accounts to residents of their community
         # who are group members, and make them owners/admins of the community's groups.
         owner_rows, linked = [], []
@@ -370,8 +426,13 @@ class Builder:
         min_groups = [2 + max(1, math.ceil(q / (MAX_GROUP_MEMBERS - 20))) for q in member_quota]
         group_quota = _apportion(self.scale.groups, member_quota, min_groups)
         community_members: dict[int, list] = {}
-        bar = tqdm(total=self.scale.households, desc="households", unit="hh",
-                   disable=not self.progress, mininterval=0.5)
+        bar = tqdm(
+            total=self.scale.households,
+            desc="households",
+            unit="hh",
+            disable=not self.progress,
+            mininterval=0.5,
+        )
         start = dt.datetime(2016, 6, 1, tzinfo=dt.UTC)
         for c, q, gq in zip(self.communities, member_quota, group_quota, strict=True):
             with transaction.atomic():

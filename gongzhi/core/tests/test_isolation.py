@@ -45,8 +45,12 @@ def iter_routes(resolver=None, prefix=""):
 def b_invitation(d):
     from django.utils import timezone
 
-    return Invitation.objects.create(group=d.group_b, community=d.b, created_by=d.users["bob"],
-                                     expires_at=timezone.now() + timezone.timedelta(days=3))
+    return Invitation.objects.create(
+        group=d.group_b,
+        community=d.b,
+        created_by=d.users["bob"],
+        expires_at=timezone.now() + timezone.timedelta(days=3),
+    )
 
 
 def not_found(resp):
@@ -78,42 +82,62 @@ CASES = {
     "console/org/import/": lambda d, c: _tree_import_refused(d, c),
     "console/residents/": lambda d, c: hides_b(c.get(f"/console/residents/?community={d.b.pk}")),
     "console/residents/export.xlsx": lambda d, c: _xlsx_hides_b(
-        c.get(f"/console/residents/export.xlsx?community={d.b.pk}")),
+        c.get(f"/console/residents/export.xlsx?community={d.b.pk}")
+    ),
     "console/residents/import/": lambda d, c: _roster_import_refused(d, c),
     "console/residents/<int:pk>/": lambda d, c: not_found(
-        c.get(f"/console/residents/{d.resident_b.pk}/")),
-    "console/residents/<int:pk>/unmask/": lambda d, c: not_found(c.post(
-        f"/console/residents/{d.resident_b.pk}/unmask/", {"fields": ["phone"], "reason": "核实"})),
+        c.get(f"/console/residents/{d.resident_b.pk}/")
+    ),
+    "console/residents/<int:pk>/unmask/": lambda d, c: not_found(
+        c.post(
+            f"/console/residents/{d.resident_b.pk}/unmask/", {"fields": ["phone"], "reason": "核实"}
+        )
+    ),
     "console/groups/": lambda d, c: hides_b(c.get(f"/console/groups/?community={d.b.pk}")),
     "console/groups/<int:pk>/": lambda d, c: not_found(c.get(f"/console/groups/{d.group_b.pk}/")),
     "console/groups/<int:pk>/invite/": lambda d, c: not_found(
-        c.post(f"/console/groups/{d.group_b.pk}/invite/", {"days": 3, "max_uses": 5})),
+        c.post(f"/console/groups/{d.group_b.pk}/invite/", {"days": 3, "max_uses": 5})
+    ),
     "console/coverage/": lambda d, c: hides_b(c.get("/console/coverage/")),
-    "console/audit/access-log/": lambda d, c: _access_log_hidden(d, c, "/console/audit/access-log/"),
+    "console/audit/access-log/": lambda d, c: _access_log_hidden(
+        d, c, "/console/audit/access-log/"
+    ),
     "join/<str:code>/": lambda d, c: _join_refused(d, c, lambda code: c.post(f"/join/{code}/")),
     "api/v1/residents": lambda d, c: _api_residents(d, c),
     "api/v1/residents/<resident_id>": lambda d, c: not_found(
-        c.get(f"/api/v1/residents/{d.resident_b.pk}")),
-    "api/v1/residents/<resident_id>/unmask": lambda d, c: not_found(post_json(
-        c, f"/api/v1/residents/{d.resident_b.pk}/unmask", {"fields": ["phone"], "reason": "核实"})),
+        c.get(f"/api/v1/residents/{d.resident_b.pk}")
+    ),
+    "api/v1/residents/<resident_id>/unmask": lambda d, c: not_found(
+        post_json(
+            c,
+            f"/api/v1/residents/{d.resident_b.pk}/unmask",
+            {"fields": ["phone"], "reason": "核实"},
+        )
+    ),
     "api/v1/audit/access-log": lambda d, c: _access_log_hidden(d, c, "/api/v1/audit/access-log"),
     "api/v1/org/units": lambda d, c: hides_b(c.get("/api/v1/org/units")),
     "api/v1/org/units/<unit_id>": lambda d, c: not_found(c.get(f"/api/v1/org/units/{d.b.pk}")),
     "api/v1/groups": lambda d, c: _api_groups(d, c),
     "api/v1/groups/coverage": lambda d, c: hides_b(c.get("/api/v1/groups/coverage")),
     "api/v1/groups/join": lambda d, c: _join_refused(
-        d, c, lambda code: post_json(c, "/api/v1/groups/join", {"code": code})),
+        d, c, lambda code: post_json(c, "/api/v1/groups/join", {"code": code})
+    ),
     "api/v1/groups/<group_id>": lambda d, c: not_found(c.get(f"/api/v1/groups/{d.group_b.pk}")),
     "api/v1/groups/<group_id>/archive": lambda d, c: not_found(
-        c.post(f"/api/v1/groups/{d.group_b.pk}/archive")),
+        c.post(f"/api/v1/groups/{d.group_b.pk}/archive")
+    ),
     "api/v1/groups/<group_id>/members": lambda d, c: not_found(
-        c.get(f"/api/v1/groups/{d.group_b.pk}/members")),
+        c.get(f"/api/v1/groups/{d.group_b.pk}/members")
+    ),
     "api/v1/groups/<group_id>/invitations": lambda d, c: not_found(
-        post_json(c, f"/api/v1/groups/{d.group_b.pk}/invitations", {"days": 3})),
-    "api/v1/groups/memberships/<membership_id>/role": lambda d, c: not_found(post_json(
-        c, f"/api/v1/groups/memberships/{d.membership_b.pk}/role", {"role": "admin"})),
+        post_json(c, f"/api/v1/groups/{d.group_b.pk}/invitations", {"days": 3})
+    ),
+    "api/v1/groups/memberships/<membership_id>/role": lambda d, c: not_found(
+        post_json(c, f"/api/v1/groups/memberships/{d.membership_b.pk}/role", {"role": "admin"})
+    ),
     "api/v1/groups/memberships/<membership_id>": lambda d, c: not_found(
-        c.delete(f"/api/v1/groups/memberships/{d.membership_b.pk}")),
+        c.delete(f"/api/v1/groups/memberships/{d.membership_b.pk}")
+    ),
 }
 
 
@@ -145,15 +169,22 @@ def _roster_import_refused(d, c):
 
     before = Resident.objects.count()
     data = "姓名,身份证号,网格,楼栋,房号\n赵六,11010519491231002X,第1网格,1组,2号\n".encode()
-    resp = c.post("/console/residents/import/",
-                  {"community": d.b.pk, "file": SimpleUploadedFile("r.csv", data)})
+    resp = c.post(
+        "/console/residents/import/",
+        {"community": d.b.pk, "file": SimpleUploadedFile("r.csv", data)},
+    )
     assert resp.status_code == 404
     assert Resident.objects.count() == before
 
 
 def _access_log_hidden(d, c, url):
-    AccessLog.objects.create(actor=d.users["bob"], resident=d.resident_b, community=d.b,
-                             fields="phone", reason="乙村核实")
+    AccessLog.objects.create(
+        actor=d.users["bob"],
+        resident=d.resident_b,
+        community=d.b,
+        fields="phone",
+        reason="乙村核实",
+    )
     resp = c.get(url)
     # community staff cannot read the log at all; nothing of B shows either way
     assert resp.status_code in (200, 403)
@@ -183,8 +214,11 @@ def _api_groups(d, c):
     body = c.get("/api/v1/groups").json()
     assert d.group_b.pk not in [g["id"] for g in body["items"]]
     before = CommunityGroup.objects.count()
-    not_found(post_json(c, "/api/v1/groups", {"community_id": d.b.pk, "name": "越权群",
-                                              "kind": "residents"}))
+    not_found(
+        post_json(
+            c, "/api/v1/groups", {"community_id": d.b.pk, "name": "越权群", "kind": "residents"}
+        )
+    )
     assert CommunityGroup.objects.count() == before
 
 

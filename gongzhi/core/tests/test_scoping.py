@@ -10,12 +10,19 @@ def ids(qs):
 
 def test_community_staff_sees_own_subtree_only(district):
     alice = district.users["alice"]
-    assert ids(OrgUnit.objects.restrict(alice)) == {district.a.pk, district.grid_a.pk,
-                                                    district.grid_a2.pk}
-    assert ids(Resident.objects.restrict(alice)) == {district.resident_a.pk,
-                                                     district.resident_a2.pk}
-    assert ids(Household.objects.restrict(alice)) == {district.household_a.pk,
-                                                      district.household_a2.pk}
+    assert ids(OrgUnit.objects.restrict(alice)) == {
+        district.a.pk,
+        district.grid_a.pk,
+        district.grid_a2.pk,
+    }
+    assert ids(Resident.objects.restrict(alice)) == {
+        district.resident_a.pk,
+        district.resident_a2.pk,
+    }
+    assert ids(Household.objects.restrict(alice)) == {
+        district.household_a.pk,
+        district.household_a2.pk,
+    }
 
 
 def test_street_staff_covers_every_community_of_the_street(district):
@@ -28,8 +35,10 @@ def test_street_staff_covers_every_community_of_the_street(district):
 
 def test_grid_worker_sees_only_the_grid(district):
     grace = district.users["grace"]
-    assert ids(Resident.objects.restrict(grace)) == {district.resident_a.pk,
-                                                     district.resident_a2.pk}
+    assert ids(Resident.objects.restrict(grace)) == {
+        district.resident_a.pk,
+        district.resident_a2.pk,
+    }
     assert ids(CommunityGroup.objects.restrict(grace)) == {district.group_a.pk}
     assert ids(OrgUnit.objects.restrict(grace)) == {district.grid_a.pk}
 

@@ -7,57 +7,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=gongzhi.groups.models._new_code, max_length=20, unique=True)),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('max_uses', models.PositiveIntegerField(default=100, verbose_name='max uses')),
-                ('uses', models.PositiveIntegerField(default=0)),
-                ('revoked', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        default=gongzhi.groups.models._new_code, max_length=20, unique=True
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("max_uses", models.PositiveIntegerField(default=100, verbose_name="max uses")),
+                ("uses", models.PositiveIntegerField(default=0)),
+                ("revoked", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Group owner'), ('admin', 'Group admin'), ('member', 'Member')], default='member', max_length=8, verbose_name='role')),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Group owner"),
+                            ("admin", "Group admin"),
+                            ("member", "Member"),
+                        ],
+                        default="member",
+                        max_length=8,
+                        verbose_name="role",
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'group membership',
-                'verbose_name_plural': 'group memberships',
+                "verbose_name": "group membership",
+                "verbose_name_plural": "group memberships",
             },
         ),
         migrations.CreateModel(
-            name='CommunityGroup',
+            name="CommunityGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('residents', 'Residents group'), ('building', 'Building group'), ('party', 'Party members group'), ('volunteer', 'Volunteers group'), ('interest', 'Interest group')], db_index=True, max_length=16, verbose_name='kind')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('tags', models.CharField(blank=True, max_length=200, verbose_name='tags')),
-                ('archived', models.BooleanField(default=False, verbose_name='archived')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='groups', to='org.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("residents", "Residents group"),
+                            ("building", "Building group"),
+                            ("party", "Party members group"),
+                            ("volunteer", "Volunteers group"),
+                            ("interest", "Interest group"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("tags", models.CharField(blank=True, max_length=200, verbose_name="tags")),
+                ("archived", models.BooleanField(default=False, verbose_name="archived")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="groups",
+                        to="org.orgunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'community group',
-                'verbose_name_plural': 'community groups',
-                'ordering': ['community_id', 'id'],
+                "verbose_name": "community group",
+                "verbose_name_plural": "community groups",
+                "ordering": ["community_id", "id"],
             },
         ),
     ]

@@ -6,68 +6,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('groups', '0001_initial'),
-        ('org', '0001_initial'),
-        ('people', '0001_initial'),
+        ("groups", "0001_initial"),
+        ("org", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='communitygroup',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="communitygroup",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='communitygroup',
-            name='grid',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grid_groups', to='org.orgunit'),
+            model_name="communitygroup",
+            name="grid",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grid_groups",
+                to="org.orgunit",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit'),
+            model_name="invitation",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="org.orgunit"
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='groups.communitygroup'),
+            model_name="invitation",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invitations",
+                to="groups.communitygroup",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit'),
+            model_name="membership",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="org.orgunit"
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='groups.communitygroup'),
+            model_name="membership",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="groups.communitygroup",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='invited_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="membership",
+            name="invited_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='resident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='people.resident'),
+            model_name="membership",
+            name="resident",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="people.resident",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['resident', 'group'], name='groups_memb_residen_173b4f_idx'),
+            model_name="membership",
+            index=models.Index(fields=["resident", "group"], name="groups_memb_residen_173b4f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('group', 'resident'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("group", "resident"), name="membership_unique"
+            ),
         ),
     ]

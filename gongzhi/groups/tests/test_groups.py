@@ -16,8 +16,16 @@ def post_json(c, url, data=None):
 
 def test_staff_creates_group_and_invitation_and_resident_joins(district, client_for):
     alice = client_for("alice")
-    resp = post_json(alice, "/api/v1/groups", {"community_id": district.a.pk, "name": "甲社区2栋群",
-                                               "kind": "building", "grid_id": district.grid_a.pk})
+    resp = post_json(
+        alice,
+        "/api/v1/groups",
+        {
+            "community_id": district.a.pk,
+            "name": "甲社区2栋群",
+            "kind": "building",
+            "grid_id": district.grid_a.pk,
+        },
+    )
     assert resp.status_code == 201
     gid = resp.json()["id"]
     inv = post_json(alice, f"/api/v1/groups/{gid}/invitations", {"days": 3, "max_uses": 1}).json()
@@ -35,15 +43,18 @@ def test_staff_creates_group_and_invitation_and_resident_joins(district, client_
 def _invite(d, group, **kw):
     defaults = {"expires_at": timezone.now() + dt.timedelta(days=1)}
     defaults.update(kw)
-    return Invitation.objects.create(group=group, community=group.community,
-                                     created_by=d.users["alice"], **defaults)
+    return Invitation.objects.create(
+        group=group, community=group.community, created_by=d.users["alice"], **defaults
+    )
 
 
 @pytest.mark.parametrize(
     "setup, code",
     [
-        (lambda d: _invite(d, d.group_a, expires_at=timezone.now() - dt.timedelta(seconds=1)),
-         "invitation"),
+        (
+            lambda d: _invite(d, d.group_a, expires_at=timezone.now() - dt.timedelta(seconds=1)),
+            "invitation",
+        ),
         (lambda d: _invite(d, d.group_a, revoked=True), "invitation"),
         (lambda d: _invite(d, d.group_b), "residence"),
     ],
@@ -81,8 +92,12 @@ def test_already_member_and_outsider_without_registration(district):
 def test_roles_transfer_ownership_and_owner_cannot_be_removed(district, client_for):
     alice = client_for("alice")
     m = district.membership_a
-    assert post_json(alice, f"/api/v1/groups/memberships/{m.pk}/role", {"role": "owner"}).json()[
-        "role"] == "owner"
+    assert (
+        post_json(alice, f"/api/v1/groups/memberships/{m.pk}/role", {"role": "owner"}).json()[
+            "role"
+        ]
+        == "owner"
+    )
     other = Membership.objects.get(group=district.group_a, resident=district.resident_a2)
     post_json(alice, f"/api/v1/groups/memberships/{other.pk}/role", {"role": "owner"})
     m.refresh_from_db()
@@ -111,10 +126,16 @@ def test_archive_stops_invitations(district, client_for):
 def test_bad_group_input_is_refused(district, client_for):
     alice = client_for("alice")
     before = CommunityGroup.objects.count()
-    for body in ({"community_id": district.a.pk, "name": "", "kind": "residents"},
-                 {"community_id": district.a.pk, "name": "x", "kind": "party-ish"},
-                 {"community_id": district.a.pk, "name": "x", "kind": "residents",
-                  "grid_id": district.grid_b.pk}):
+    for body in (
+        {"community_id": district.a.pk, "name": "", "kind": "residents"},
+        {"community_id": district.a.pk, "name": "x", "kind": "party-ish"},
+        {
+            "community_id": district.a.pk,
+            "name": "x",
+            "kind": "residents",
+            "grid_id": district.grid_b.pk,
+        },
+    ):
         assert post_json(alice, "/api/v1/groups", body).status_code == 400
     assert post_json(alice, "/api/v1/groups", {"community_id": district.a.pk}).status_code == 422
     assert CommunityGroup.objects.count() == before
@@ -125,11 +146,18 @@ def test_coverage_counts_households_members_and_real_names(district, client_for)
     a = next(r for r in rows if r["community_id"] == district.a.pk)
     # A: 2 households, both have a group member; 2 members, both verified
     assert (a["households"], a["covered_households"], a["members"], a["real_name_members"]) == (
-        2, 2, 2, 2)
+        2,
+        2,
+        2,
+        2,
+    )
     assert a["coverage"] == 1.0
     Resident.objects.filter(pk=district.resident_a2.pk).update(real_name_verified=False)
-    a = next(r for r in client_for("ada").get("/api/v1/groups/coverage").json()
-             if r["community_id"] == district.a.pk)
+    a = next(
+        r
+        for r in client_for("ada").get("/api/v1/groups/coverage").json()
+        if r["community_id"] == district.a.pk
+    )
     assert a["real_name_ratio"] == 0.5
 
 

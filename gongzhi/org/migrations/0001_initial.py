@@ -5,80 +5,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('district', 'District'), ('street', 'Street / town'), ('community', 'Community'), ('grid', 'Grid')], db_index=True, max_length=16, verbose_name='kind')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('community_type', models.CharField(blank=True, choices=[('urban', 'Urban community'), ('village', 'Village committee')], max_length=16, verbose_name='community type')),
-                ('office_address', models.CharField(blank=True, max_length=200, verbose_name='office address')),
-                ('duty_phone', models.CharField(blank=True, max_length=40, verbose_name='duty phone')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("district", "District"),
+                            ("street", "Street / town"),
+                            ("community", "Community"),
+                            ("grid", "Grid"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("path", models.CharField(db_index=True, editable=False, max_length=255)),
+                (
+                    "community_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("urban", "Urban community"), ("village", "Village committee")],
+                        max_length=16,
+                        verbose_name="community type",
+                    ),
+                ),
+                (
+                    "office_address",
+                    models.CharField(blank=True, max_length=200, verbose_name="office address"),
+                ),
+                (
+                    "duty_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="duty phone"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.orgunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'org unit',
-                'verbose_name_plural': 'org units',
-                'ordering': ['path'],
+                "verbose_name": "org unit",
+                "verbose_name_plural": "org units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('department', 'District department'), ('property', 'Property management company'), ('resident_unit', 'Resident unit'), ('social', 'Social organisation'), ('utility', 'Public utility / transport')], db_index=True, max_length=20, verbose_name='kind')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='name')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='public contact phone')),
-                ('home_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='org.orgunit', verbose_name='home unit')),
-                ('served_communities', models.ManyToManyField(blank=True, related_name='serving_organisations', to='org.orgunit', verbose_name='serves')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("department", "District department"),
+                            ("property", "Property management company"),
+                            ("resident_unit", "Resident unit"),
+                            ("social", "Social organisation"),
+                            ("utility", "Public utility / transport"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="name")),
+                (
+                    "contact_phone",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="public contact phone"
+                    ),
+                ),
+                (
+                    "home_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="org.orgunit",
+                        verbose_name="home unit",
+                    ),
+                ),
+                (
+                    "served_communities",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="serving_organisations",
+                        to="org.orgunit",
+                        verbose_name="serves",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='building')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='org.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="building")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="org.orgunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('room', models.CharField(max_length=40, verbose_name='room')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='org.building')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("room", models.CharField(max_length=40, verbose_name="room")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="org.building",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'constraints': [models.UniqueConstraint(fields=('building', 'room'), name='household_unique_room')],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("building", "room"), name="household_unique_room"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('community', 'name'), name='building_unique_name'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("community", "name"), name="building_unique_name"
+            ),
         ),
     ]

@@ -20,13 +20,17 @@ def test_export_then_import_round_trip_creates_nothing_new(district, client_for)
 
 
 def test_import_adds_units_and_updates_community_details(district, client_for):
-    data = write_xlsx(["街道", "社区", "社区类型", "网格", "办公地址"], [
-        ["三街道", "丙社区", "社区", "第1网格", "丙路8号"],
-        ["三街道", "丁村", "村委会", "", ""],
-        ["一街道", "甲社区", "社区", "第3网格", "甲路2号"],
-    ])
-    resp = client_for("ada").post("/console/org/import/",
-                                  {"file": SimpleUploadedFile("t.xlsx", data)})
+    data = write_xlsx(
+        ["街道", "社区", "社区类型", "网格", "办公地址"],
+        [
+            ["三街道", "丙社区", "社区", "第1网格", "丙路8号"],
+            ["三街道", "丁村", "村委会", "", ""],
+            ["一街道", "甲社区", "社区", "第3网格", "甲路2号"],
+        ],
+    )
+    resp = client_for("ada").post(
+        "/console/org/import/", {"file": SimpleUploadedFile("t.xlsx", data)}
+    )
     assert resp.status_code == 302
     c = OrgUnit.objects.get(name="丙社区")
     assert c.parent.name == "三街道" and c.office_address == "丙路8号"
@@ -40,16 +44,18 @@ def test_import_adds_units_and_updates_community_details(district, client_for):
 def test_bad_rows_import_nothing(district, client_for):
     before = OrgUnit.objects.count()
     data = "街道,社区,社区类型\n三街道,丙社区,社区\n,缺街道社区,社区\n三街道,戊,镇\n".encode()
-    resp = client_for("ada").post("/console/org/import/",
-                                  {"file": SimpleUploadedFile("t.csv", data)})
+    resp = client_for("ada").post(
+        "/console/org/import/", {"file": SimpleUploadedFile("t.csv", data)}
+    )
     assert resp.status_code == 200
     assert [r for r, _ in resp.context["errors"]] == [3, 4]
     assert OrgUnit.objects.count() == before
 
 
 def test_not_a_spreadsheet_is_refused(district, client_for):
-    resp = client_for("ada").post("/console/org/import/",
-                                  {"file": SimpleUploadedFile("t.xlsx", b"not a zip")})
+    resp = client_for("ada").post(
+        "/console/org/import/", {"file": SimpleUploadedFile("t.xlsx", b"not a zip")}
+    )
     assert resp.status_code == 200
     assert "xlsx" in resp.content.decode()
 

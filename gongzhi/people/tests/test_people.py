@@ -27,17 +27,26 @@ def test_api_masks_personal_data(district, client_for):
 def test_exact_lookup_by_phone_and_id_uses_the_blind_index(district, client_for):
     c = client_for("alice")
     assert [r["id"] for r in c.get("/api/v1/residents?phone=138 1234 5678").json()["items"]] == [
-        district.resident_a.pk]
-    assert [r["id"] for r in c.get("/api/v1/residents?id_number=320113198001011237").json()[
-        "items"]] == [district.resident_a.pk]
+        district.resident_a.pk
+    ]
+    assert [
+        r["id"] for r in c.get("/api/v1/residents?id_number=320113198001011237").json()["items"]
+    ] == [district.resident_a.pk]
     assert c.get("/api/v1/residents?phone=13800000000").json()["count"] == 0
 
 
 def test_create_resident_rejects_bad_id_and_changes_nothing(district, client_for):
     c = client_for("alice")
     before = Resident.objects.count()
-    resp = post_json(c, "/api/v1/residents", {"household_id": district.household_a.pk,
-                                              "name": "赵六", "id_number": "320113198001011230"})
+    resp = post_json(
+        c,
+        "/api/v1/residents",
+        {
+            "household_id": district.household_a.pk,
+            "name": "赵六",
+            "id_number": "320113198001011230",
+        },
+    )
     assert resp.status_code == 400
     assert resp.json()["field"] == "id_number"
     assert "check digit" in resp.json()["detail"] or "校验" in resp.json()["detail"]
@@ -47,14 +56,24 @@ def test_create_resident_rejects_bad_id_and_changes_nothing(district, client_for
 def test_create_resident_and_duplicate_id_is_refused(district, client_for):
     c = client_for("alice")
     idn = valid_id("32011320010203003")
-    resp = post_json(c, "/api/v1/residents", {"household_id": district.household_a.pk,
-                                              "name": "赵六", "id_number": idn,
-                                              "phone": "13911112222"})
+    resp = post_json(
+        c,
+        "/api/v1/residents",
+        {
+            "household_id": district.household_a.pk,
+            "name": "赵六",
+            "id_number": idn,
+            "phone": "13911112222",
+        },
+    )
     assert resp.status_code == 201, resp.content
     r = Resident.objects.get(pk=resp.json()["id"])
     assert r.name == "赵六" and r.gender == "M" and r.birth_year == 2001
-    again = post_json(c, "/api/v1/residents", {"household_id": district.household_a.pk,
-                                               "name": "赵六", "id_number": idn})
+    again = post_json(
+        c,
+        "/api/v1/residents",
+        {"household_id": district.household_a.pk, "name": "赵六", "id_number": idn},
+    )
     assert again.status_code == 400 and again.json()["code"] == "duplicate"
 
 
@@ -72,22 +91,30 @@ def test_unmask_requires_reason_and_is_logged(district, client_for):
 
 def test_roles_without_unmask_right_get_not_found(district, client_for):
     for who in ("stella", "dora", "rita"):
-        resp = post_json(client_for(who), f"/api/v1/residents/{district.resident_a.pk}/unmask",
-                         {"fields": ["phone"], "reason": "看看"})
+        resp = post_json(
+            client_for(who),
+            f"/api/v1/residents/{district.resident_a.pk}/unmask",
+            {"fields": ["phone"], "reason": "看看"},
+        )
         assert resp.status_code == 404, who
     assert AccessLog.objects.count() == 0
 
 
 def test_unmask_page_shows_values_and_logs(district, client_for):
-    resp = client_for("grace").post(f"/console/residents/{district.resident_a.pk}/unmask/",
-                                    {"fields": ["name"], "reason": "入户走访"})
+    resp = client_for("grace").post(
+        f"/console/residents/{district.resident_a.pk}/unmask/",
+        {"fields": ["name"], "reason": "入户走访"},
+    )
     assert resp.status_code == 200 and "张三丰" in resp.content.decode()
     assert AccessLog.objects.filter(actor=district.users["grace"], channel="web").count() == 1
 
 
 def test_only_admins_list_the_access_log(district, client_for):
-    post_json(client_for("alice"), f"/api/v1/residents/{district.resident_a.pk}/unmask",
-              {"fields": ["phone"], "reason": "上门核实"})
+    post_json(
+        client_for("alice"),
+        f"/api/v1/residents/{district.resident_a.pk}/unmask",
+        {"fields": ["phone"], "reason": "上门核实"},
+    )
     assert client_for("alice").get("/api/v1/audit/access-log").json()["count"] == 0
     assert client_for("alice").get("/console/audit/access-log/").status_code == 403
     items = client_for("ada").get("/api/v1/audit/access-log").json()["items"]
@@ -104,11 +131,13 @@ def test_roster_import_creates_households_and_residents(district, client_for):
         f"钱七,{valid_id('32011319700101001')},13600001111,第1网格,2栋,301,户籍,是",
         f"孙八,{valid_id('34010219950505002')},,第2网格,3栋,101,流动,否",
     ]
-    resp = client_for("alice").post("/console/residents/import/",
-                                    {"community": district.a.pk, "file": roster(rows)})
+    resp = client_for("alice").post(
+        "/console/residents/import/", {"community": district.a.pk, "file": roster(rows)}
+    )
     assert resp.status_code == 302
     qian = Resident.objects.get(
-        id_number_bidx=crypto.blind_index(valid_id("32011319700101001"), "id_number"))
+        id_number_bidx=crypto.blind_index(valid_id("32011319700101001"), "id_number")
+    )
     assert qian.name == "钱七" and qian.is_party_member and qian.grid == district.grid_a
     assert qian.household.building.name == "2栋"
     sun = Resident.objects.get(kind="floating")
@@ -122,10 +151,11 @@ def test_roster_with_bad_rows_imports_nothing_and_reports_each(district, client_
         "孙八,320113197001010010,,第1网格,2栋,302,户籍,否",  # wrong check digit
         f"周九,{valid_id('32011319800101001')},,第9网格,2栋,303,户籍,否",  # unknown grid
         f"吴十,{valid_id('32011319700101001')},,第1网格,2栋,304,户籍,否",  # duplicate in file
-        f"郑一,320113198001011237,,第1网格,2栋,305,户籍,否",  # already registered
+        "郑一,320113198001011237,,第1网格,2栋,305,户籍,否",  # already registered
     ]
-    resp = client_for("alice").post("/console/residents/import/",
-                                    {"community": district.a.pk, "file": roster(rows)})
+    resp = client_for("alice").post(
+        "/console/residents/import/", {"community": district.a.pk, "file": roster(rows)}
+    )
     assert resp.status_code == 200
     errors = resp.context["errors"]
     assert [row for row, _ in errors] == [3, 4, 5, 6]

@@ -17,13 +17,16 @@ def encrypted_models():
 
 
 class Command(BaseCommand):
-    help = ("Generate a new data key, re-encrypt all personal data under it and rebuild blind "
-            "indexes. With GONGZHI_DATA_KEY set, pass the new ring with --new-ring instead.")
+    help = (
+        "Generate a new data key, re-encrypt all personal data under it and rebuild blind "
+        "indexes. With GONGZHI_DATA_KEY set, pass the new ring with --new-ring instead."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--new-ring", help="full new keyring (kid:key,…), new primary first")
-        parser.add_argument("--retire-old", action="store_true",
-                            help="drop old keys from the key file when done")
+        parser.add_argument(
+            "--retire-old", action="store_true", help="drop old keys from the key file when done"
+        )
         parser.add_argument("--batch", type=int, default=2000)
 
     def handle(self, *args, new_ring, retire_old, batch, **opts):
@@ -40,8 +43,9 @@ class Command(BaseCommand):
         if missing and not retire_old:
             raise CommandError(f"The new ring lacks old keys {missing}; values could not be read.")
         # Decrypt needs old+new keys loaded; encrypt must use the new primary.
-        merged = crypto.Keyring((ring.primary, *[k for k in (*ring.keys[1:], *old.keys)
-                                                  if k[0] != ring.primary[0]]))
+        merged = crypto.Keyring(
+            (ring.primary, *[k for k in (*ring.keys[1:], *old.keys) if k[0] != ring.primary[0]])
+        )
         settings_backup = settings.DATA_KEY
         settings.DATA_KEY = merged.serialise().replace("\n", ",")
         crypto.reset_keyring_cache()
@@ -54,7 +58,7 @@ class Command(BaseCommand):
                 pks = list(model._base_manager.values_list("pk", flat=True).order_by("pk"))
                 for i in tqdm(range(0, len(pks), batch), desc=model._meta.label, unit="batch"):
                     with transaction.atomic():
-                        objs = list(model._base_manager.filter(pk__in=pks[i:i + batch]))
+                        objs = list(model._base_manager.filter(pk__in=pks[i : i + batch]))
                         for o in objs:
                             if has_index:
                                 o.refresh_indexes()

@@ -14,5 +14,11 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Gongzhi serving on http://{host}:{port}/ (Ctrl+C to stop)")
         self.stdout.flush()
-        uvicorn.run("gongzhi.asgi:application", host=host, port=port, workers=workers,
-                    log_level="info", lifespan="off")
+        uvicorn.run(
+            "gongzhi.asgi:application",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            lifespan="off",
+        )

@@ -8,9 +8,12 @@ class Command(BaseCommand):
     help = "Print one demo login per role."
 
     def handle(self, *args, **opts):
-        existing = set(User.objects.filter(username__in=[u for u, *_ in DEMO_LOGINS])
-                       .values_list("username", flat=True))
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        existing = set(
+            User.objects.filter(username__in=[u for u, *_ in DEMO_LOGINS]).values_list(
+                "username", flat=True
+            )
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, label in DEMO_LOGINS:
             if username in existing:
                 self.stdout.write(f"  {username:<10} {role:<18} {label}")

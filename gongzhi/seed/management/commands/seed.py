@@ -24,6 +24,5 @@ class Command(BaseCommand):
         t0 = time.monotonic()
         Builder(SCALES[scale], random_seed, progress=not no_progress, out=self.stdout).build()
         self.stdout.write(
-            f"Seeded scale={scale} in {time.monotonic() - t0:.1f}s "
-            f"(demo password: {DEMO_PASSWORD})"
+            f"Seeded scale={scale} in {time.monotonic() - t0:.1f}s (demo password: {DEMO_PASSWORD})"
         )
