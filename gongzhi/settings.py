@@ -39,7 +39,9 @@ SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY") or _secret_from_file(
 DEBUG = os.environ.get("GONGZHI_DEBUG") == "1"
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]").split(",")
+    for h in os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]").split(
+        ","
+    )
     if h.strip()
 ]
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "gongzhi.org",
     "gongzhi.people",
     "gongzhi.groups",
+    "gongzhi.workorders",
     "gongzhi.seed",
 ]
 

@@ -58,14 +58,16 @@ ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
 _NOTHING = frozenset()
 
 
-def _grants(user) -> list[tuple[str, int, str]]:
-    """(role, unit_id, unit_path) of the user's grants, cached on the user object."""
+def _grants(user) -> list[tuple[str, int, str, int | None]]:
+    """(role, unit_id, unit_path, organisation_id) of the user's grants, cached on the user."""
     cached = getattr(user, "_gongzhi_grants", None)
     if cached is None:
         from gongzhi.people.models import RoleGrant
 
         cached = list(
-            RoleGrant.objects.filter(user_id=user.pk).values_list("role", "unit_id", "unit__path")
+            RoleGrant.objects.filter(user_id=user.pk).values_list(
+                "role", "unit_id", "unit__path", "organisation_id"
+            )
         )
         user._gongzhi_grants = cached
     return cached
@@ -74,7 +76,7 @@ def _grants(user) -> list[tuple[str, int, str]]:
 def roles_of(user) -> set[str]:
     if not getattr(user, "is_authenticated", False):
         return set()
-    return {role for role, _, _ in _grants(user)}
+    return {g[0] for g in _grants(user)}
 
 
 def is_staff_user(user) -> bool:
@@ -92,9 +94,7 @@ def unit_scope(user, capability: str = VIEW) -> frozenset[int] | None:
     cache = user.__dict__.setdefault("_gongzhi_scope", {})
     if capability in cache:
         return cache[capability]
-    paths = [
-        path for role, _, path in _grants(user) if capability in ROLE_CAPABILITIES.get(role, ())
-    ]
+    paths = [g[2] for g in _grants(user) if capability in ROLE_CAPABILITIES.get(g[0], ())]
     from gongzhi.org.models import OrgUnit
 
     if not paths:
@@ -108,6 +108,17 @@ def unit_scope(user, capability: str = VIEW) -> frozenset[int] | None:
         result = frozenset(OrgUnit.objects.filter(q).values_list("id", flat=True))
     cache[capability] = result
     return result
+
+
+def organisation_scope(user, capability: str = VIEW) -> frozenset[int]:
+    """Organisations (departments, property companies …) the user acts for with ``capability``."""
+    if not getattr(user, "is_authenticated", False):
+        return _NOTHING
+    return frozenset(
+        g[3]
+        for g in _grants(user)
+        if g[3] is not None and capability in ROLE_CAPABILITIES.get(g[0], ())
+    )
 
 
 def forget_scope(user) -> None:
@@ -127,6 +138,10 @@ def scope_q(model, user, capability: str = VIEW) -> Q:
         for field in model.scope_fields:
             lookup = "pk__in" if field == "pk" else f"{field}_id__in"
             q |= Q(**{lookup: ids})
+    if hasattr(model, "organisation_scope_q"):
+        orgs = organisation_scope(user, capability)
+        if orgs:
+            q |= model.organisation_scope_q(orgs)
     if capability == VIEW and hasattr(model, "resident_scope_q") and user.is_authenticated:
         q |= model.resident_scope_q(user)
     return q
