@@ -23,22 +23,28 @@ PG_DB = "gongzhi_bench"
 
 def run(env, *args, capture=False):
     cmd = [sys.executable, "-m", "gongzhi.cli", *args]
-    return subprocess.run(cmd, env=env, check=True, text=True,
-                          capture_output=capture, cwd=ROOT)
+    return subprocess.run(cmd, env=env, check=True, text=True, capture_output=capture, cwd=ROOT)
 
 
 def measure(env, scale):
     run(env, "migrate", "-v0")
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "gongzhi.cli", "seed", "--scale", scale,
-                             "--no-progress"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gongzhi.cli", "seed", "--scale", scale, "--no-progress"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - t0
     if status != 0:
         raise SystemExit(f"seed failed with status {status}")
     stats = json.loads(run(env, "stats", "--json", capture=True).stdout.strip().splitlines()[-1])
-    return {"seconds": round(seconds, 1), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
-            "stats": stats}
+    return {
+        "seconds": round(seconds, 1),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "stats": stats,
+    }
 
 
 def fresh_pg():
@@ -63,7 +69,8 @@ def main():
             env = {**base_env, "GONGZHI_DATA_DIR": tmp}
             out["sqlite"] = measure(env, scale)
             out["sqlite"]["db_mib"] = round(
-                sum(p.stat().st_size for p in Path(tmp).glob("gongzhi.sqlite3*")) / 2**20, 1)
+                sum(p.stat().st_size for p in Path(tmp).glob("gongzhi.sqlite3*")) / 2**20, 1
+            )
     if args.only in (None, "postgresql"):
         with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp:
             env = {**base_env, "GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": fresh_pg()}

@@ -8,6 +8,7 @@ from ninja.security import django_auth
 
 from gongzhi.core.errors import ActionError
 
+
 class UTF8JSONRenderer(JSONRenderer):
     """Chinese text as UTF-8, not \\u escapes: smaller and readable by operators."""
 

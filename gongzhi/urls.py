@@ -10,8 +10,11 @@ from gongzhi.people import views as people_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"),
-         name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="core/login.html"),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/", people_views.me, name="me"),
@@ -26,8 +29,9 @@ urlpatterns = [
     path("console/residents/export.xlsx", people_views.resident_export, name="residents_export"),
     path("console/residents/import/", people_views.resident_import, name="residents_import"),
     path("console/residents/<int:pk>/", people_views.resident_detail, name="resident_detail"),
-    path("console/residents/<int:pk>/unmask/", people_views.resident_unmask,
-         name="resident_unmask"),
+    path(
+        "console/residents/<int:pk>/unmask/", people_views.resident_unmask, name="resident_unmask"
+    ),
     path("console/groups/", group_views.group_list, name="groups"),
     path("console/groups/<int:pk>/", group_views.group_detail, name="group_detail"),
     path("console/groups/<int:pk>/invite/", group_views.group_invite, name="group_invite"),
