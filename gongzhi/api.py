@@ -44,7 +44,11 @@ def on_not_found(request, exc):
 from gongzhi.groups.api import router as groups_router  # noqa: E402
 from gongzhi.org.api import router as org_router  # noqa: E402
 from gongzhi.people.api import router as people_router  # noqa: E402
+from gongzhi.workorders.api import notifications_router  # noqa: E402
+from gongzhi.workorders.api import router as orders_router  # noqa: E402
 
 api.add_router("/", people_router)
 api.add_router("/org", org_router)
 api.add_router("/groups", groups_router)
+api.add_router("/orders", orders_router)
+api.add_router("/notifications", notifications_router)

@@ -102,7 +102,7 @@ def _notify_reporter(order: WorkOrder, verb: str, comment: str = "", **extra) ->
 
 def _lock(user, order_id: int, capability: str = scoping.VIEW) -> WorkOrder:
     """Fetch the order inside the caller's scope and lock its row for the transaction."""
-    qs = WorkOrder.objects.select_for_update().select_related(
+    qs = WorkOrder.objects.select_for_update(of=("self",)).select_related(
         "handler_org", "handler_unit", "category"
     )
     return scoping.access(qs, user, order_id, capability)
@@ -313,7 +313,7 @@ def do_submit(
         raise ActionError(
             _("The grid does not belong to this community."), code="invalid", field="grid"
         )
-    if is_staff and channel in (WorkOrder.Channel.PHONE, WorkOrder.Channel.VISIT):
+    if is_staff:  # staff enter requests only for communities they cover
         scoping.access(OrgUnit, user, community.pk, scoping.CHANGE)
     now = now or timezone.now()
     with transaction.atomic():

@@ -28,6 +28,7 @@ EXEMPT = {
     "me/": "the caller's own resident page only (tested in people tests)",
     "join/": "form; joining is covered by join/<code>/ and api/v1/groups/join",
     "console/": "counts over the caller's own scope (tested below as a list)",
+    "api/v1/orders/categories": "the public request taxonomy",
 }
 
 
@@ -135,10 +136,59 @@ CASES = {
     "api/v1/groups/memberships/<membership_id>/role": lambda d, c: not_found(
         post_json(c, f"/api/v1/groups/memberships/{d.membership_b.pk}/role", {"role": "admin"})
     ),
+    "api/v1/orders": lambda d, c: _api_orders(d, c),
+    "api/v1/orders/<order_id>": lambda d, c: not_found(c.get(f"/api/v1/orders/{b_order(d).pk}")),
+    "api/v1/orders/<order_id>/similar": lambda d, c: not_found(
+        c.get(f"/api/v1/orders/{b_order(d).pk}/similar")
+    ),
+    "api/v1/orders/<order_id>/actions/<verb>": lambda d, c: _order_act_refused(d, c),
+    "api/v1/notifications": lambda d, c: _notifications_private(d, c),
+    "api/v1/notifications/read": lambda d, c: _notifications_private(d, c, read=True),
     "api/v1/groups/memberships/<membership_id>": lambda d, c: not_found(
         c.delete(f"/api/v1/groups/memberships/{d.membership_b.pk}")
     ),
 }
+
+
+def b_order(d):
+    from gongzhi.workorders.actions import do_submit
+
+    return do_submit(d.users["rob"], description="乙村村口路灯不亮", category="municipal")
+
+
+def _api_orders(d, c):
+    o = b_order(d)
+    body = c.get("/api/v1/orders").json()
+    assert o.pk not in [i["id"] for i in body["items"]]
+    assert c.get(f"/api/v1/orders?q={o.number}").json()["count"] == 0
+    from gongzhi.workorders.models import WorkOrder
+
+    before = WorkOrder.objects.count()
+    not_found(post_json(c, "/api/v1/orders", {"description": "越权录入", "community_id": d.b.pk}))
+    assert WorkOrder.objects.count() == before
+
+
+def _order_act_refused(d, c):
+    from gongzhi.workorders.models import Event
+
+    o = b_order(d)
+    events = Event.objects.count()
+    for verb in ("accept", "dispatch", "reject", "close"):
+        not_found(post_json(c, f"/api/v1/orders/{o.pk}/actions/{verb}", {"reason": "越权操作"}))
+    o.refresh_from_db()
+    assert o.state == "submitted" and Event.objects.count() == events
+
+
+def _notifications_private(d, c, read=False):
+    from gongzhi.workorders.models import Notification
+
+    n = Notification.objects.create(user=d.users["bob"], verb="remind", text="乙村工单提醒")
+    if read:
+        post_json(c, "/api/v1/notifications/read", {"ids": [n.pk]})
+        n.refresh_from_db()
+        assert n.read_at is None
+    else:
+        assert "乙村工单提醒" not in text_of(c.get("/api/v1/notifications"))
 
 
 def _xlsx_hides_b(resp):
