@@ -37,6 +37,7 @@ urlpatterns = [
     path("console/groups/<int:pk>/invite/", group_views.group_invite, name="group_invite"),
     path("console/coverage/", group_views.coverage, name="coverage"),
     path("console/audit/access-log/", people_views.access_log, name="access_log_page"),
+    path("", include("gongzhi.workorders.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -443,6 +443,9 @@ class Builder:
         with transaction.atomic():
             self.build_staff(community_members)
             self.build_demo_residents(community_members)
+        from gongzhi.workorders import seed as workorder_seed
+
+        workorder_seed.build(self, community_members)
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")

@@ -29,6 +29,8 @@ EXEMPT = {
     "join/": "form; joining is covered by join/<code>/ and api/v1/groups/join",
     "console/": "counts over the caller's own scope (tested below as a list)",
     "api/v1/orders/categories": "the public request taxonomy",
+    "public/communities/<int:community_id>/resolved/": "public 办结公示 by design, masked "
+    "(tested in workorders tests)",
 }
 
 
@@ -136,6 +138,26 @@ CASES = {
     "api/v1/groups/memberships/<membership_id>/role": lambda d, c: not_found(
         post_json(c, f"/api/v1/groups/memberships/{d.membership_b.pk}/role", {"role": "admin"})
     ),
+    "orders/": lambda d, c: (b_order(d), hides_b(c.get("/orders/"))),
+    "orders/new/": lambda d, c: _no_new_order(d, c, "/orders/new/", {"description": "越权"}),
+    "orders/<int:pk>/": lambda d, c: not_found(c.get(f"/orders/{b_order(d).pk}/")),
+    "orders/<int:pk>/act/": lambda d, c: not_found(
+        c.post(f"/orders/{b_order(d).pk}/act/", {"verb": "rate", "rating": "satisfied"})
+    ),
+    "notifications/": lambda d, c: (b_order(d), hides_b(c.get("/notifications/"))),
+    "console/orders/": lambda d, c: (b_order(d), hides_b(c.get("/console/orders/"))),
+    "console/orders/new/": lambda d, c: _no_new_order(
+        d, c, "/console/orders/new/", {"description": "越权录入", "community": d.b.pk}
+    ),
+    "console/orders/export.xlsx": lambda d, c: (
+        b_order(d),
+        _xlsx_hides_b(c.get("/console/orders/export.xlsx")),
+    ),
+    "console/orders/bulk-dispatch/": lambda d, c: _bulk_dispatch_refused(d, c),
+    "console/orders/<int:pk>/": lambda d, c: not_found(c.get(f"/console/orders/{b_order(d).pk}/")),
+    "console/orders/<int:pk>/act/": lambda d, c: not_found(
+        c.post(f"/console/orders/{b_order(d).pk}/act/", {"verb": "accept"})
+    ),
     "api/v1/orders": lambda d, c: _api_orders(d, c),
     "api/v1/orders/<order_id>": lambda d, c: not_found(c.get(f"/api/v1/orders/{b_order(d).pk}")),
     "api/v1/orders/<order_id>/similar": lambda d, c: not_found(
@@ -189,6 +211,23 @@ def _notifications_private(d, c, read=False):
         assert n.read_at is None
     else:
         assert "乙村工单提醒" not in text_of(c.get("/api/v1/notifications"))
+
+
+def _no_new_order(d, c, url, data):
+    from gongzhi.workorders.models import WorkOrder
+
+    b_order(d)
+    before = WorkOrder.objects.count()
+    resp = c.post(url, data)
+    assert resp.status_code in (200, 302, 404)
+    assert WorkOrder.objects.count() == before
+
+
+def _bulk_dispatch_refused(d, c):
+    o = b_order(d)
+    c.post("/console/orders/bulk-dispatch/", {"ids": [o.pk]})
+    o.refresh_from_db()
+    assert o.state == "submitted" and o.handler_unit_id is None
 
 
 def _xlsx_hides_b(resp):
