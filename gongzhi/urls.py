@@ -39,5 +39,6 @@ urlpatterns = [
     path("console/audit/access-log/", people_views.access_log, name="access_log_page"),
     path("", include("gongzhi.workorders.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("gongzhi.workorders.open311_urls")),
     path("admin/", admin.site.urls),
 ]

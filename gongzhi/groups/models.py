@@ -51,7 +51,8 @@ class CommunityGroup(models.Model):
 
     @classmethod
     def resident_scope_q(cls, user):
-        return models.Q(memberships__resident__user_id=user.pk)
+        mine = Membership.objects.filter(resident__user_id=user.pk).values("group_id")
+        return models.Q(pk__in=mine)
 
 
 class Membership(models.Model):

@@ -308,11 +308,11 @@ def do_submit(
         if household is None and grid is None and community is None:
             household = own.household
             community = own.community
-    community, grid = _place(community, household, grid)
-    if grid is not None and grid.parent_id != community.pk:
+    if grid is not None and community is not None and grid.parent_id != community.pk:
         raise ActionError(
             _("The grid does not belong to this community."), code="invalid", field="grid"
         )
+    community, grid = _place(community, household, grid)
     if is_staff:  # staff enter requests only for communities they cover
         scoping.access(OrgUnit, user, community.pk, scoping.CHANGE)
     now = now or timezone.now()

@@ -236,7 +236,8 @@ class WorkOrder(models.Model):
 
     @classmethod
     def resident_scope_q(cls, user):
-        return Q(reporter__user_id=user.pk)
+        # a subquery, not a join: keeps the staff inbox on the community/grid indexes
+        return Q(reporter_id__in=Resident.objects.filter(user_id=user.pk).values("pk"))
 
     @classmethod
     def organisation_scope_q(cls, org_ids):

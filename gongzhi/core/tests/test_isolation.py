@@ -34,6 +34,12 @@ EXEMPT = {
 }
 
 
+# Open311 GeoReport v2 is the district's public interface: by the spec every request is
+# public (no user scope applies), personal data is never in it, and creating needs an API key.
+# gongzhi/workorders/tests/test_open311.py checks that no name, phone or ID leaves through it.
+OPEN311_PUBLIC = "open311/v2/"
+
+
 def iter_routes(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for p in resolver.url_patterns:
@@ -312,7 +318,11 @@ def _api_groups(d, c):
 
 
 def test_every_route_has_an_isolation_case():
-    missing = [p for p, _ in iter_routes() if p not in CASES and p not in EXEMPT]
+    missing = [
+        p
+        for p, _ in iter_routes()
+        if p not in CASES and p not in EXEMPT and not p.startswith(OPEN311_PUBLIC)
+    ]
     assert not missing, f"routes without an isolation case: {missing}"
 
 
