@@ -88,7 +88,7 @@ VERB_TEXT = {
 def _notify_reporter(order: WorkOrder, verb: str, comment: str = "", **extra) -> None:
     if not order.reporter_id or verb not in VERB_TEXT:
         return
-    user_id = Resident.objects.filter(pk=order.reporter_id).values_list("user_id", flat=True)[0]
+    user_id = order.reporter.user_id
     if not user_id:
         return
     text = VERB_TEXT[verb] % {
@@ -103,7 +103,7 @@ def _notify_reporter(order: WorkOrder, verb: str, comment: str = "", **extra) ->
 def _lock(user, order_id: int, capability: str = scoping.VIEW) -> WorkOrder:
     """Fetch the order inside the caller's scope and lock its row for the transaction."""
     qs = WorkOrder.objects.select_for_update(of=("self",)).select_related(
-        "handler_org", "handler_unit", "category"
+        "handler_org", "handler_unit", "category", "reporter"
     )
     return scoping.access(qs, user, order_id, capability)
 
@@ -282,7 +282,9 @@ def do_submit(
         cat, score = _auto_category(f"{title} {description}")
     is_staff = scoping.is_staff_user(user) if user is not None else False
     own = (
-        Resident.objects.filter(user_id=user.pk).select_related("household").first()
+        Resident.objects.filter(user_id=user.pk)
+        .select_related("household__community", "household__grid")
+        .first()
         if (user is not None and user.is_authenticated)
         else None
     )
