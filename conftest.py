@@ -1,4 +1,5 @@
-"""Test set-up shared by every app: fixed keys, and the named personas of a tiny district.
+"""Test set-up shared by every app (settings: gongzhi/test_settings.py): the named personas of a
+tiny district.
 
 Personas (after Healthchecks' Alice/Bob/Charlie): ``alice`` works in community A, ``bob`` in
 community B; ``grace`` is A's grid worker, ``sam`` A's party secretary, ``stella`` street S1
@@ -6,18 +7,7 @@ staff, ``dora`` department staff, ``ada`` the district admin; ``rita`` is a resi
 ``rob`` a resident of B, and ``olga`` an outsider with a login and nothing else.
 """
 
-import base64
-import os
-import tempfile
-
-os.environ.setdefault("GONGZHI_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
-os.environ.setdefault(
-    "GONGZHI_DATA_KEY", "test1:" + base64.urlsafe_b64encode(b"k" * 32).decode().rstrip("=")
-)
-os.environ.setdefault("GONGZHI_DATA_DIR", tempfile.mkdtemp(prefix="gongzhi-test-"))
-os.environ.setdefault("GONGZHI_TASKS_IMMEDIATE", "1")
-
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture
@@ -38,8 +28,3 @@ def client_for(client, district):
         return c
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -41,6 +41,7 @@ def on_not_found(request, exc):
     return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
+from gongzhi.assistant.api import router as assistant_router  # noqa: E402
 from gongzhi.groups.api import router as groups_router  # noqa: E402
 from gongzhi.org.api import router as org_router  # noqa: E402
 from gongzhi.people.api import router as people_router  # noqa: E402
@@ -52,3 +53,4 @@ api.add_router("/org", org_router)
 api.add_router("/groups", groups_router)
 api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/", assistant_router)

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "gongzhi.people",
     "gongzhi.groups",
     "gongzhi.workorders",
+    "gongzhi.assistant",
+    "gongzhi.chat",
     "gongzhi.seed",
 ]
 

@@ -38,6 +38,7 @@ urlpatterns = [
     path("console/coverage/", group_views.coverage, name="coverage"),
     path("console/audit/access-log/", people_views.access_log, name="access_log_page"),
     path("", include("gongzhi.workorders.urls")),
+    path("", include("gongzhi.assistant.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("gongzhi.workorders.open311_urls")),
     path("admin/", admin.site.urls),

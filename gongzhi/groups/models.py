@@ -33,6 +33,7 @@ class CommunityGroup(models.Model):
     name = models.CharField(_("name"), max_length=80)
     tags = models.CharField(_("tags"), max_length=200, blank=True)
     archived = models.BooleanField(_("archived"), default=False)
+    auto_answer = models.BooleanField(_("小栖 answers automatically"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -70,6 +71,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     joined_at = models.DateTimeField(default=timezone.now)
+    muted_until = models.DateTimeField(_("muted until"), null=True, blank=True)
 
     objects = ScopedManager()
     scope_fields = ("community",)

@@ -29,6 +29,9 @@ EXEMPT = {
     "join/": "form; joining is covered by join/<code>/ and api/v1/groups/join",
     "console/": "counts over the caller's own scope (tested below as a list)",
     "api/v1/orders/categories": "the public request taxonomy",
+    "assistant/": "the chat form, no data",
+    "assistant/ask/": "answers from the district knowledge base; the exchange is the caller's",
+    "api/v1/assistant/ask": "answers from the district knowledge base; the exchange is the caller's",
     "public/communities/<int:community_id>/resolved/": "public 办结公示 by design, masked "
     "(tested in workorders tests)",
 }
@@ -164,6 +167,49 @@ CASES = {
     "console/orders/<int:pk>/act/": lambda d, c: not_found(
         c.post(f"/console/orders/{b_order(d).pk}/act/", {"verb": "accept"})
     ),
+    "assistant/exchanges/<int:pk>/handoff/": lambda d, c: not_found(
+        c.post(f"/assistant/exchanges/{b_exchange(d).pk}/handoff/")
+    ),
+    "console/kb/": lambda d, c: (b_entry(d), hides_b(c.get("/console/kb/?status=published")))[1],
+    "console/kb/new/": lambda d, c: _kb_unchanged(
+        d, c, "post", "/console/kb/new/", {"question": "越权", "answer": "越权", "scope": d.b.pk}
+    ),
+    "console/kb/<int:pk>/": lambda d, c: _kb_unchanged(
+        d, c, "post", "/console/kb/{pk}/", {"verb": "archive"}
+    ),
+    "console/kb/export.xlsx": lambda d, c: (
+        b_entry(d),
+        _xlsx_hides_b(c.get("/console/kb/export.xlsx")),
+    )[1],
+    "console/kb/import/": lambda d, c: _kb_unchanged(
+        d, c, "post", "/console/kb/import/", ok=(200, 403)
+    ),  # refused with a message
+    "console/assistant/": lambda d, c: (b_exchange(d), hides_b(c.get("/console/assistant/")))[1],
+    "console/assistant/exchanges/<int:pk>/correct/": lambda d, c: not_found(
+        c.post(f"/console/assistant/exchanges/{b_exchange(d).pk}/correct/")
+    ),
+    "api/v1/assistant/exchanges/<exchange_id>/handoff": lambda d, c: not_found(
+        post_json(c, f"/api/v1/assistant/exchanges/{b_exchange(d).pk}/handoff", {})
+    ),
+    "api/v1/kb/entries": lambda d, c: (
+        b_entry(d),
+        hides_b(c.get("/api/v1/kb/entries?limit=1000")),
+        not_found(
+            post_json(
+                c, "/api/v1/kb/entries", {"question": "越权", "answer": "越权", "scope_id": d.b.pk}
+            )
+        ),
+    )[1],
+    "api/v1/kb/entries/<entry_id>": lambda d, c: not_found(
+        c.get(f"/api/v1/kb/entries/{b_entry(d).pk}")
+    ),
+    "api/v1/kb/entries/<entry_id>/<verb>": lambda d, c: _kb_unchanged(
+        d, c, "post", "/api/v1/kb/entries/{pk}/archive"
+    ),
+    "api/v1/assistant/stats": lambda d, c: (
+        b_exchange(d),
+        hides_b(c.get("/api/v1/assistant/stats")),
+    )[1],
     "api/v1/orders": lambda d, c: _api_orders(d, c),
     "api/v1/orders/<order_id>": lambda d, c: not_found(c.get(f"/api/v1/orders/{b_order(d).pk}")),
     "api/v1/orders/<order_id>/similar": lambda d, c: not_found(
@@ -234,6 +280,36 @@ def _bulk_dispatch_refused(d, c):
     c.post("/console/orders/bulk-dispatch/", {"ids": [o.pk]})
     o.refresh_from_db()
     assert o.state == "submitted" and o.handler_unit_id is None
+
+
+def b_entry(d):
+    from gongzhi.assistant.models import Entry
+
+    return Entry.objects.create(
+        key="b-local",
+        topic="本地",
+        question="乙村村委会在哪里",
+        answer="乙村村委会在村口。",
+        scope=d.b,
+        status="published",
+    )
+
+
+def b_exchange(d):
+    from gongzhi.assistant.actions import do_ask
+
+    return do_ask(d.users["rob"], "乙村村口路灯坏了好几天了")[1]
+
+
+def _kb_unchanged(d, c, method, url, data=None, ok=(403, 404)):
+    from gongzhi.assistant.models import Entry
+
+    e = b_entry(d)
+    before = Entry.objects.count()
+    resp = getattr(c, method)(url.format(pk=e.pk), data or {})
+    assert resp.status_code in ok, resp.status_code
+    e.refresh_from_db()
+    assert Entry.objects.count() == before and e.status == "published" and e.version == 1
 
 
 def _xlsx_hides_b(resp):

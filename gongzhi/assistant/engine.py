@@ -1,0 +1,1243 @@
+"""小栖's answering engine: intent routing + BM25 retrieval over the knowledge base.
+
+Pure Python (numpy + jieba via :mod:`gongzhi.nlp.text`, pypinyin); no Django imports.
+
+Pipeline of :meth:`Engine.answer`, in order:
+
+1. **emergency** — explicit danger patterns (fire, gas leak, CO poisoning, someone trapped,
+   injury / sudden illness, drowning, electrocution, violence, suicide risk). Knowledge
+   questions such as "灭火器怎么用" or "燃气报警器要装吗" contain no danger *event* and are not
+   flagged; an event word inside a clearly hypothetical question ("万一着火怎么逃生") is not
+   flagged either unless it also carries an urgency marker ("了", "正在", "快", "救命" …).
+2. **smalltalk** — greetings, thanks, goodbyes, "你是谁" …: the message is made only of such
+   phrases (plus fillers / punctuation / emoji).
+3. **handoff** — a complaint or request for action ("楼道灯坏了好几天了没人修", "麻烦派人来修一下")
+   rather than an information question: offers to open a work order, with the request category
+   from :func:`gongzhi.nlp.classifier.classify_request` (keyword rules if it is unavailable).
+4. **answer** — BM25 retrieval. Every entry is indexed through its standard question, its
+   similar questions and its keywords (one "document" each); an entry's score is the best
+   score of its documents. Channels, each with its own BM25 statistics and weight: jieba words
+   (domain dictionary + synonym table + a small colloquial table, function words dropped),
+   character bigrams and pinyin syllable bigrams (typo / variant tolerance), and the question
+   type ("how / where / cost / time / material …", tells sibling entries apart). Unknown query
+   words are repaired first: homophone typos through pinyin (设保 → 社保, 居著证 → 居住证),
+   words made up by jieba's HMM cut into known words.
+   The confidence (0..1) is the harmonic mean of how much of the query the best question
+   covers and how much of that question the query covers (content channels only). It must
+   reach ``Config.threshold``; a message on a clearly out-of-scope subject (weather, stocks,
+   recipes, homework …) needs ``Config.oos_override``; a message that names no subject
+   ("要带什么材料") without a conversation is asked to be more specific.
+   Follow-ups ("需要什么材料", "要多久", "那男方呢") are matched together with the previous
+   question (lower weight); a follow-up that names no subject stays within the previous topic.
+5. **unknown** — below the confidence threshold: says so and points to 12345 / the community.
+
+Defaults of :class:`Config` were tuned on the ``dev`` half of ``data/eval_questions.csv``;
+``benchmarks/assistant.py`` reports the ``test`` half.
+
+Answers are filled with the community's details (``fill``); a missing value becomes a neutral
+phrase ("所在社区", "社区值班电话" …) or is dropped — never invented.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Config",
+    "Engine",
+    "KINDS",
+    "Reply",
+    "detect_emergency",
+    "detect_handoff",
+    "detect_smalltalk",
+    "fill_placeholders",
+]
+
+KINDS = ("answer", "handoff", "emergency", "smalltalk", "unknown")
+PLACEHOLDERS = (
+    "community_name",
+    "community_office_address",
+    "community_duty_phone",
+    "street_name",
+    "street_service_center",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reply / configuration
+
+
+@dataclass
+class Reply:
+    """One answer of 小栖.
+
+    ``kind`` is one of :data:`KINDS`; ``title`` the matched standard question ("" if none);
+    ``category`` the predicted request category (handoff only, else ``None``); ``score`` the
+    retrieval confidence in 0..1 (for handoff: the classifier's score); ``suggestions`` are
+    ``(entry_id, question)`` pairs ("你可能还想问"); ``context`` must be passed to the next
+    :meth:`Engine.answer` call of the same conversation (follow-up questions)."""
+
+    kind: str
+    text: str
+    title: str = ""
+    category: str | None = None
+    score: float = 0.0
+    entry_id: str | None = None
+    suggestions: list[tuple[str, str]] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The six public fields (the CLI's JSON shape)."""
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "title": self.title,
+            "category": self.category,
+            "score": round(float(self.score), 4),
+            "entry_id": self.entry_id,
+        }
+
+
+@dataclass(frozen=True)
+class Config:
+    """Retrieval parameters. Defaults were chosen on the dev half of
+    ``data/eval_questions.csv`` (see benchmarks/assistant.py)."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    w_word: float = 1.0  # jieba word channel
+    w_bigram: float = 0.4  # character bigrams
+    w_pinyin: float = 0.3  # pinyin syllable bigrams
+    w_unigram: float = 0.0  # single characters (off: measured no gain)
+    w_intent: float = 2.0  # question type (how / where / cost / time / material …)
+    idf_level: str = "entry"  # document frequency counted over "entry" or "doc"
+    use_keywords: bool = True  # index each entry's keywords as one more document
+    aggregate: str = "max"  # "max": best of the entry's questions; "entry": one text per entry
+    conf_mode: str = "hm"  # confidence: "q" query coverage, "hm" harmonic mean, "gm" geometric
+    unseen_weight: float = 1.0  # self-score weight of query terms absent from the index
+    threshold: float = 0.33  # minimum confidence to answer (1.2 x the highest dev out-of-scope)
+    oos_override: float = 0.55  # an out-of-scope word is ignored above this confidence
+    followup_max_chars: int = 10  # "short" follow-up: at most this many CJK/alnum chars
+    followup_prev_weight: float = 0.2  # weight of the previous question's terms
+    followup_topic_boost: float = 1.15  # score factor for entries of the previous topic
+    homophones: bool = True  # repair homophone typos through pinyin
+    emergency_reference: float = 0.5  # attach a matching safety entry above this confidence
+    max_chars: int = 300  # a longer message is matched on its beginning
+    suggestions: int = 3
+
+    def with_(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text features
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffa-z0-9]+")
+_WS = re.compile(r"\s+")
+
+# Function words that carry no topic (dropped from the word channel only; they still shape
+# the character channels a little).
+_STOP_WORDS = frozenset(
+    """的 了 吗 呢 啊 呀 吧 嘛 哦 哈 么 啦 喔 哎 诶 嗯 着 过 是 在 和 与 及 或 就 都 也 还 又 再 才
+    我 你 您 他 她 它 我们 你们 他们 咱们 俺 自己 人家 这 那 这个 那个 这些 那些 这样 那样 这种 那种
+    一下 一个 一些 有 没 没有 请问 问 问一下 想问 想 想要 请 麻烦 谢谢 你好 您好 小栖 一般 可以 能 能不能
+    会 要 需要 应该 怎么 怎么办 怎样 怎么样 如何 什么 啥 咋 咋办 哪 哪里 哪儿 哪些 多少 几 谁 吗 不
+    阿 呐 咯 嘞 么事 请教 下 个 里 比较 好 到底 具体 听说 知道 不知道 一点 有点 直接 现在 目前 真的 其实
+    然后 但是 可是 因为 所以 如果 的话 就是 还是 而且 已经 一直 特别 非常 太 很 最 更 挺 蛮""".split()
+)
+
+
+# Colloquial words → the wording the knowledge base uses (complements the nlp synonym table;
+# applied to the knowledge base and to questions alike, on jieba tokens).
+_COLLOQUIAL = {
+    w: canon
+    for canon, variants in (
+        ("丢", "掉 弄丢 丢失 遗失 搞丢 丢掉"),
+        ("罚款", "罚钱 罚"),
+        ("收费", "收钱 要钱 花钱 交钱 付钱 免费 费用"),
+        ("配偶", "老公 老婆 丈夫 妻子 爱人 对象 夫妻 媳妇 男人"),
+        ("孩子", "小孩 小孩子 娃 娃娃 小朋友 儿子 女儿 闺女 宝宝 儿童 子女"),
+        ("父母", "爸妈 爹妈 爸爸 妈妈 老爸 老妈"),
+        ("同意", "肯 愿意 答应"),
+        ("不同意", "不肯 不愿意 不答应 不愿"),
+        ("转让", "转给 转手 过户给"),
+        ("使用", "动用 用"),
+        ("更换", "换 调换 换成"),
+        ("退役", "退伍 复员"),
+        ("参军", "当兵 入伍 参兵"),
+        ("结婚登记", "领证 领结婚证 扯证"),
+        ("预约", "约 提前约 预订"),
+        ("办理", "弄 办 搞 整"),
+        ("查询", "查 查看 查一下"),
+    )
+    for w in [canon, *variants.split()]
+}
+
+# Question types: they tell sibling entries apart ("怎么办身份证" / "办身份证要多少钱").
+_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (tag, re.compile(rx))
+    for tag, rx in (
+        ("how", r"怎么(?!样)|咋(弄|办|整)|如何|怎样|流程|手续|步骤|程序"),
+        ("where", r"哪里|哪儿|在哪|去哪|哪个部门|什么地方|何处|地址|窗口|找谁|向谁"),
+        ("cost", r"多少钱|收费|免费|要钱|花钱|交钱|收钱|费用|钱吗|付费|自费|贵"),
+        ("time", r"什么时候|啥时候|几点|多久|多长时间|几天|几个月|期限|何时|多晚|有效期|时间"),
+        ("who", r"哪些人|什么人|谁能|谁可以|条件|资格|符合|什么样的|什么情况"),
+        ("material", r"材料|带什么|带啥|准备什么|准备啥|证件|资料|东西"),
+        ("amount", r"多少(?!钱)|标准|几(次|针|只|条|类)|金额|比例|几年"),
+        ("why", r"为什么|为啥|干嘛要|原因"),
+        ("what", r"是什么|什么意思|是啥|啥意思|有什么用|有啥用|干什么的|做什么的|区别|不一样"),
+        ("can", r"能不能|可以吗|能吗|可不可以|行不行|允许|能否|阿能|可以.{0,6}吗|能.{0,8}吗"),
+        ("effect", r"会怎样|会怎么样|什么影响|啥影响|后果|处罚|罚款|罚"),
+        ("lost", r"丢|掉了|补办|补领|挂失"),
+        ("age", r"几岁|多大|年龄|周岁|岁数"),
+    )
+)
+
+
+_FUNC_PREFIX = frozenset("能要会可想就都也还再又才被把将让给在没不很太")
+_FUNC_SUFFIX = frozenset("能了的吗呢吧啊呀么着过得地要会")
+
+
+class _Text:
+    """Normalisation, jieba words (+ synonyms) and character / pinyin n-grams."""
+
+    _lock = threading.Lock()
+    _py_cache: dict[str, str] = {}
+
+    @staticmethod
+    def normalize(text: str) -> str:
+        from gongzhi.nlp.text import normalize
+
+        return normalize(text)
+
+    _freq: Mapping[str, int] | None = None
+
+    @classmethod
+    def _dictionary(cls) -> Mapping[str, int]:
+        """jieba's word frequencies (domain dictionary included), to tell dictionary words
+        from words its HMM made up; empty if unavailable."""
+        if cls._freq is None:
+            try:
+                from gongzhi.nlp import text as nlp_text
+
+                cls._freq = nlp_text._init().FREQ  # noqa: SLF001 - read-only use
+            except (ImportError, AttributeError):  # pragma: no cover - older nlp module
+                cls._freq = {}
+        return cls._freq
+
+    @classmethod
+    def words(cls, norm: str) -> list[str]:
+        """jieba words, synonyms and colloquial words mapped, function words dropped.
+        A two-character word made up by jieba's HMM around a function character ("能换",
+        "店能") is reduced to its content character."""
+        from gongzhi.nlp.text import tokenize
+
+        freq = cls._dictionary()
+        out = []
+        for w in tokenize(norm, normalized=True):
+            if len(w) == 2 and freq and not freq.get(w):
+                if w[0] in _FUNC_PREFIX:
+                    w = w[1]
+                elif w[1] in _FUNC_SUFFIX:
+                    w = w[0]
+            w = _COLLOQUIAL.get(w, w)
+            if w not in _STOP_WORDS:
+                out.append(w)
+        return out
+
+    @classmethod
+    def pinyin(cls, ch: str) -> str:
+        py = cls._py_cache.get(ch)
+        if py is None:
+            from pypinyin import Style, lazy_pinyin
+
+            py = lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0] or ch
+            cls._py_cache[ch] = py
+        return py
+
+
+# Function words / question words cut out of the text before character n-grams, so that
+# bigrams neither span them nor count them ("有人在空地上烧树叶子谁管" → 有人 | 空地上烧树叶子 | 管).
+_STOP_SPLIT = re.compile(
+    "|".join(
+        sorted(
+            (
+                re.escape(w)
+                for w in (
+                    "怎么办 怎么样 怎么 怎样 如何 什么 为什么 为啥 咋办 咋整 咋弄 咋 啥 哪里 哪儿 哪些 哪个 哪 谁 "
+                    "多少 几 吗 呢 啊 呀 吧 嘛 哦 哈 么 啦 嘞 咯 了 的 地 得 着 过 我们 你们 他们 我 你 您 他 她 "
+                    "俺 自己 这个 那个 这些 那些 这样 那样 这种 那种 一下 一个 请问 想问 问一下 请教 麻烦 谢谢 "
+                    "你好 您好 小栖 可以 能不能 能否 可不可以 是不是 有没有 要不要 会不会 阿能 阿要 阿是 阿有 "
+                    "需要 应该 还是 就是 是否 一般 都 也 还 又 再 才 就 和 与 及 或 呢 在 是 有 要 能 会 想 请 "
+                    "不 没 吗 下 个 比较 到底 具体 听说 知道 一点 有点 直接 现在 目前 真的 其实 然后 但是 "
+                    "可是 因为 所以 如果 的话 已经 一直 特别 非常"
+                ).split()
+            ),
+            key=len,
+            reverse=True,
+        )
+    )
+)
+
+
+def _features(text: str, *, normalized: bool = False) -> dict[str, dict[str, int]]:
+    """Term counts per channel: ``{"w": words, "b": char bigrams, "p": pinyin bigrams,
+    "u": char unigrams}``. Words are jieba tokens (synonyms mapped, function words dropped);
+    the character channels use the text with function words cut out."""
+    norm = text if normalized else _Text.normalize(text)
+    out: dict[str, dict[str, int]] = {"w": {}, "b": {}, "p": {}, "u": {}, "i": {}}
+    if not norm:
+        return out
+    w, b, p, u = out["w"], out["b"], out["p"], out["u"]
+    for tok in _Text.words(norm):
+        w[tok] = w.get(tok, 0) + 1
+    for tag, rx in _INTENTS:
+        if rx.search(norm):
+            out["i"][tag] = 1
+    content = _STOP_SPLIT.sub(" ", norm)
+    for run in _CJK_RUN.findall(content):
+        sy = [_Text.pinyin(ch) for ch in run]
+        for i, ch in enumerate(run):
+            u[ch] = u.get(ch, 0) + 1
+            if i:
+                bg = run[i - 1 : i + 1]
+                b[bg] = b.get(bg, 0) + 1
+                pg = sy[i - 1] + "_" + sy[i]
+                p[pg] = p.get(pg, 0) + 1
+    return out
+
+
+def _combine(q_cov: float, d_cov: float, mode: str) -> float:
+    """Confidence from query coverage and document coverage."""
+    if mode == "q":
+        return q_cov
+    if mode == "gm":
+        return math.sqrt(q_cov * d_cov)
+    if mode == "hm":
+        return 2 * q_cov * d_cov / (q_cov + d_cov) if q_cov + d_cov > 0 else 0.0
+    if mode == "max":
+        return max(q_cov, d_cov)
+    if mode.startswith("f"):  # F-beta: query coverage weighted beta times ("f2")
+        b2 = float(mode[1:]) ** 2
+        return (1 + b2) * q_cov * d_cov / (b2 * d_cov + q_cov) if q_cov + d_cov > 0 else 0.0
+    raise ValueError(f"unknown conf_mode {mode!r}")
+
+
+def _clean_len(norm: str) -> int:
+    return sum(len(m) for m in _KEEP.findall(norm))
+
+
+# ---------------------------------------------------------------------------------------------
+# Intent patterns
+
+# urgency: the event is happening now
+_URGENT = re.compile(
+    r"了|正在|现在|快|救命|赶紧|马上|还在|里面|越来越|好大|很大|很浓|好浓|急|来不及|出不"
+)
+# hypothetical / knowledge questions
+_HYPOTHETICAL = re.compile(
+    r"万一|如果|假如|要是|遇到|平时|预防|防范|防止|避免|怎么防|如何防|注意(什么|哪些|事项)|逃生|演练|"
+    r"知识|培训|怎么(用|使用|教)|如何使用|要装|需要装|安装|有(什么|啥)风险|是什么|可以吗|能不能"
+)
+
+# after the event / about money / fear of it: "着火之后能马上回家吗", "车祸住院走医保吗"
+_AFTERMATH = re.compile(
+    r"之后|以后|过后|扑灭后|救助|补助|补贴|没地方住|住院|医保|报销|赔偿|理赔|保险|症状|"
+    r"怕(着火|起火|火灾|漏气|出事|中毒)|担心|会不会"
+)
+_STRONG_URGENT = re.compile(r"救命|正在|还在|快来|出不|越来越|来不及|现在")
+
+_EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    # (type, pattern, always) — always: no hypothetical guard
+    (
+        "suicide",
+        re.compile(
+            r"不想活|想死|想不开|寻死|自杀|轻生|跳楼|跳河|跳江|割腕|活着没意思|活不下去|结束(自己的?)?生命"
+        ),
+        True,
+    ),
+    ("rescue", re.compile(r"救命|救救(我|他|她|孩子|我们)|sos\b|help me"), True),
+    (
+        "gas",
+        re.compile(
+            r"(燃气|煤气|天然气|液化气|瓦斯)(味|的味|泄漏|泄露|漏了|在漏)|漏气|"
+            r"闻到.{0,8}(燃气|煤气|天然气|液化气)|(燃气|煤气)报警器.{0,4}(响|叫)"
+        ),
+        False,
+    ),
+    (
+        "poison",
+        re.compile(
+            r"(煤气|一氧化碳|农药|药物|酒精)中毒|烧炭|喝了?农药|吃了?老鼠药|吃了(好多|很多|一瓶|整瓶).{0,4}药|叫不醒"
+        ),
+        False,
+    ),
+    (
+        "fire",
+        re.compile(
+            r"着火|起火|失火|火灾|烧起来|燃起来|冒(黑|浓)?烟|火(很|好|太)大|火越来越大|爆炸"
+        ),
+        False,
+    ),
+    (
+        "trapped",
+        re.compile(
+            r"被困|困在|关在电梯|卡在电梯|电梯.{0,6}(卡住|困住|出不来)|锁在车里|压在.{0,4}下面|出不去了|被埋"
+        ),
+        False,
+    ),
+    (
+        "drowning",
+        re.compile(
+            r"落水|溺水|掉(进|到)?(河|湖|江|水|池塘|水塘|井)里|被水冲走|水(已经)?(到|淹到|没过|漫到)(腰|胸|脖子)"
+        ),
+        False,
+    ),
+    (
+        "electric",
+        re.compile(r"触电|被电(到|击|打)|电线.{0,8}(掉|断|冒火花|冒火|打火)|漏电.{0,6}(电到|人)"),
+        False,
+    ),
+    (
+        "violence",
+        re.compile(
+            r"(正在|在)?打(我|人了?|孩子|老人)|砍人|持刀|拿(着)?刀|动刀|杀人|抢劫|抢包|绑架|劫持|"
+            r"撬.{0,4}门|入室|闯进(我家|家里)|家暴.{0,10}(救命|喊|叫|打)"
+        ),
+        False,
+    ),
+    (
+        "medical",
+        re.compile(
+            r"(老人|老太|老头|爷爷|奶奶|外婆|外公|父亲|母亲|我爸|我妈|孩子|小孩)[^，。,]{0,4}(摔倒|跌倒|摔伤)了|"
+            r"晕倒|昏倒|昏迷|没(有)?(反应|呼吸|意识|知觉)|喘不上气|呼吸困难|胸口(疼|痛|闷)|心脏病(发作|犯)|"
+            r"中风|抽搐|大出血|流(了)?(好多|很多|不少)?血|血流不止|骨折|摔倒.{0,8}(起不来|流血|不动)|"
+            r"车祸|撞(倒|伤)了?人|砸(到|伤)(了)?(人|头)|受(了)?重伤|咬得.{0,6}血"
+        ),
+        False,
+    ),
+)
+
+_EMERGENCY_TEXT = {
+    "fire": (
+        "【紧急】请立即拨打119火警电话！先撤离到安全地带：用湿毛巾捂住口鼻、弯腰沿疏散通道下楼，"
+        "不要乘坐电梯，不要为取财物返回。报警时说清详细地址（小区、楼栋、单元、楼层）、什么东西着火、"
+        "有无人员被困。有人受伤请拨打120。"
+    ),
+    "gas": (
+        "【紧急】疑似燃气泄漏：不要开关电灯电器、不要点火、不要在室内打电话；立即关闭燃气阀门，"
+        "打开门窗通风，迅速撤离到室外，再拨打燃气企业抢修电话，情况严重时拨打119。有人头晕不适请拨打120。"
+    ),
+    "poison": (
+        "【紧急】请立即拨打120急救电话！如是煤气/一氧化碳中毒：马上开窗通风，把中毒者移到空气新鲜处，"
+        "不要开关电器或点火；如误服药物/农药，保留药瓶，尽快送医。"
+    ),
+    "trapped": (
+        "【紧急】被困时请保持冷静：困在电梯里不要扒门或攀爬，按电梯内的紧急呼叫按钮，拨打电梯内张贴的"
+        "应急救援电话或物业电话；其他被困、被压、无法脱身的情况请立即拨打119，有人受伤拨打120。"
+    ),
+    "drowning": (
+        "【紧急】请立即拨打110 / 119并大声呼救！不会游泳不要贸然下水，可抛救生圈、绳子、木板等漂浮物；"
+        "救上岸后如无呼吸心跳，立即拨打120并进行心肺复苏。"
+    ),
+    "electric": (
+        "【紧急】有人触电时不要直接用手拉！先切断电源（拉闸）或用干燥的木棍、塑料等绝缘物挑开电线，"
+        "远离掉落的电线；立即拨打120，电线掉落、冒火花请同时拨打95598或119。"
+    ),
+    "violence": (
+        "【紧急】请立即拨打110报警！先确保自身安全，尽量躲到安全处并锁门，记住对方特征；"
+        "有人受伤请拨打120。遭受家庭暴力也可向公安机关、妇联求助。"
+    ),
+    "medical": (
+        "【紧急】请立即拨打120急救电话！说清患者情况和详细地址（小区、楼栋、单元、门牌号），"
+        "安排人到小区门口接应；不要随意搬动受伤者，出血处用干净布按压止血。"
+    ),
+    "suicide": (
+        "【紧急】你的安全最重要。如果你或身边的人正处在危险中，请立即拨打110或120；"
+        "也可以拨打12356心理援助热线，和专业人员聊一聊。请不要一个人扛着，尽量让家人、朋友陪在身边。"
+    ),
+    "rescue": (
+        "【紧急】如遇危险请立即拨打110（报警）、119（火警、救援）或120（急救），"
+        "说清所在位置和情况。平台留言不能代替紧急求助电话。"
+    ),
+}
+
+
+def detect_emergency(norm: str) -> str | None:
+    """The emergency type ("fire", "gas", …) of a normalised message, or ``None``."""
+    if not norm:
+        return None
+    hypothetical = bool(_HYPOTHETICAL.search(norm))
+    urgent = bool(_URGENT.search(norm))
+    settled = bool(_AFTERMATH.search(norm)) and not _STRONG_URGENT.search(norm)
+    for kind, pattern, always in _EMERGENCY_RULES:
+        if pattern.search(norm):
+            if not always and settled:
+                continue
+            if always or urgent or not hypothetical:
+                if kind == "fire" and not urgent and _QUESTION.search(norm):
+                    # "油锅起火应该怎么处理" — a how-to question, no event under way
+                    continue
+                return kind
+    return None
+
+
+_SMALLTALK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "identity",
+        re.compile(
+            r"你是谁|你叫(什么|啥)(名字)?|你的名字|你是(不是)?(机器人|真人|人工|ai|人)|是(机器人|真人)吗|你几岁|你多大"
+        ),
+    ),
+    ("thanks", re.compile(r"谢谢|多谢|感谢|谢了|辛苦(了|啦)|帮(了)?大忙|thank(s| you)|thx")),
+    ("bye", re.compile(r"再见|拜拜|bye|回头见|下次再聊|晚安")),
+    (
+        "greeting",
+        re.compile(
+            r"你好|您好|hello|hi\b|嗨|哈喽|在吗|在不在|有人吗|早上好|早安|中午好|下午好|晚上好|早啊|早"
+        ),
+    ),
+    ("praise", re.compile(r"厉害|真棒|好棒|很棒|聪明|不错|牛|赞|👍|给力")),
+    (
+        "ack",
+        re.compile(
+            r"好的|好吧|好嘞|好滴|行吧|嗯+|哦+|ok|okay|知道了|明白了|明白|收到|了解了|可以了|懂了|好"
+        ),
+    ),
+    ("laugh", re.compile(r"哈+|呵+|嘿+|嘻+|😄|😊|😂")),
+)
+_SMALLTALK_FILLER = re.compile(
+    r"小栖|请问|你|您|呀|啊|哈|哦|呢|吧|啦|了|的|哇|真|非常|太|很|好|一下|我|么|吗|嘛"
+)
+
+_SMALLTALK_TEXT = {
+    "identity": (
+        "我是小栖，共治平台的社区智能助手（不是真人哦）。可以回答社保医保、户籍居住证、养老、"
+        "物业住房、垃圾分类等办事问题，也可以帮你把小区里的问题提交给社区处理。"
+    ),
+    "thanks": "不客气！还有其他问题随时问我。",
+    "bye": "再见，祝你生活愉快！有需要随时来找小栖。",
+    "greeting": (
+        "你好！我是小栖，社区的智能助手。可以问我社保、户口、养老、物业、垃圾分类等问题，"
+        "也可以直接告诉我小区里遇到的问题，我帮你提交给社区。"
+    ),
+    "praise": "谢谢夸奖！有什么需要尽管问我。",
+    "ack": "好的，有需要随时找我。",
+    "laugh": "😊 有什么可以帮你的吗？",
+}
+
+
+def detect_smalltalk(norm: str) -> str | None:
+    """The smalltalk type of a normalised message made only of smalltalk phrases, or None."""
+    if not norm or len(norm) > 24:
+        return None
+    rest = norm
+    found = None
+    for kind, pattern in _SMALLTALK_RULES:
+        if pattern.search(rest):
+            found = found or kind
+            rest = pattern.sub("", rest)
+    if found is None:
+        # only emoji / punctuation → a friendly nudge
+        if not _KEEP.search(norm):
+            return "laugh"
+        return None
+    rest = _SMALLTALK_FILLER.sub("", rest)
+    return found if not _KEEP.search(rest) else None
+
+
+# Words that name no subject by themselves ("要带什么材料", "怎么办理", "多少钱")
+_GENERIC_WORDS = frozenset(
+    """材料 带 办理 申请 收费 费用 钱 时间 地方 手续 流程 条件 准备 东西 证件 多久 查询 预约 交 领
+    拿 补 提交 上传 登记 报名 去 找 电话 地址 窗口 部门 规定 政策 标准 问题 情况 事 事情 这事 网上 线上
+    线下 现场 本人 代办 需要 必须 一定 可以 得 多长时间 几天 时候 什么时候 哪天 每年 每月 今年 明年
+    那 还 另外 呢 谢谢 好的 嗯 哦 然后 之后 以后 先 再 一个月 每个月 每月 一年 多少钱 几个月 最长 最多
+    最少 多长 能领 办好 寄 到家 拿到 补贴 有效期 期限 几年 男方 女方 材料费""".split()
+)
+
+
+# Clearly out-of-scope subjects (weather, finance, recipes, entertainment, homework …): a
+# message mentioning one is not answered from the knowledge base unless it matches very well.
+_OUT_OF_SCOPE = re.compile(
+    r"天气|气温|天气预报|下雨吗|会下雨|会不会下雨|下雪吗|"
+    r"股票|股市|炒股|(?<![修积])基金|比特币|币价|汇率|涨停|大盘|"
+    r"菜谱|食谱|做法|怎么做(才)?好吃|红烧|清蒸|糖醋|"
+    r"明星|演唱会|八卦|追星|电视剧|综艺|"
+    r"作业|作文|数学题|应用题|方程|公式|写一首|写诗|写一篇|"
+    r"(订|点)(个|份)?外卖|笑话|段子|游戏|上分|世界杯|总统"
+)
+
+
+# info question: the resident asks for information (how / where / who / can I …)
+_QUESTION = re.compile(
+    r"[?？]|吗|呢|(?<!什)么(?![都也])|哪(?![都也怕])|谁(?![都也])|(?<![好十这前近])几(?!乎)|啥|咋|"
+    r"如何|是否|能否|可否|阿(能|要|是|有|会|可)|请问|想问|问一下|想知道|咨询|"
+    r"多少|多久|什么(?![都也])|怎(?!么[都也])|(?P<x>[\u4e00-\u9fff])[不没](?P=x)|算不算|(过|行|可以|对)不|还是"
+)
+# explicit request for action. Strong ones win even over a question form ("能不能派人来修一下");
+# weak ones ("希望…处理", "麻烦…修") only count in a message that asks no question.
+_ACTION_STRONG = re.compile(
+    r"派(个)?人|快来人|来(个)?人(处理|修|看|管|清|疏通)|管管|管一管|管一下|"
+    r"(处理|修|清理|清|解决|看|查|疏通|协调|催)一下|督促|给个说法|"
+    r"什么时候(能|才能|可以)?(来水|来电|通水|通电|修好|处理|解决)"
+)
+_ACTION_WEAK = re.compile(
+    r"(麻烦|(?<![申邀聘提])请(?!问|教)|希望|要求|恳请|请求|赶紧|尽快|快点|速来)(.{0,14})"
+    r"(处理|解决|修|管|清|查|整治|整改|协调|拆|疏通|来人|看看|跟进|督促|治理|加强|检查|安排|消杀|补|催|装)"
+)
+# complaint about an ongoing local problem (counts only without an info question)
+_COMPLAINT = re.compile(
+    r"没人(修|管|清|理|收拾|处理|来|问)|拖着不|(物业|社区|居委会|街道|城管|有关部门)[^，。,]{0,6}不(修|管|处理|理)|"
+    r"(说了|反映了|打了电话|找了)[^，。,]{0,4}(也|都|还)?不(清|管|修|理|处理)|打不通|联系不上|"
+    r"(吵|臭|烦|脏|熏)(死|得(要命|不行|睡不着|受不了))|都(臭|烂|坏)了|堆成山|臭气熏天|苍蝇乱飞|"
+    r"(好|十|几|两|三|四|五)(几)?天(了|都|没|还)|一个?(礼拜|星期)(了|都|没|还)|还没(修|完工|修好|处理|解决|弄好|清)|"
+    r"严重扰民|举报$|举报[。!！]"
+)
+# the information questions that keep a complaint in the knowledge base ("…怎么办", "找谁")
+_INFO_Q = re.compile(
+    r"怎么办|咋办|找谁|哪个部门|哪里(投诉|举报|反映)|去哪|打(什么|哪个)电话|怎么(投诉|举报|反映|处理)"
+)
+
+
+def detect_handoff(norm: str) -> bool:
+    """True when a normalised message asks for action / complains rather than asks."""
+    if not norm:
+        return False
+    if _ACTION_STRONG.search(norm):
+        return not (_INFO_Q.search(norm) and not re.search(r"派(个)?人|来人|管管|管一管", norm))
+    if _QUESTION.search(norm):
+        return False
+    return bool(_ACTION_WEAK.search(norm) or _COMPLAINT.search(norm))
+
+
+# fallback keyword rules when the nlp classifier is unavailable
+_CATEGORY_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "治安安全",
+        (
+            "偷",
+            "盗",
+            "撬",
+            "诈骗",
+            "赌博",
+            "打架",
+            "吵架",
+            "炸街",
+            "飞线",
+            "消防",
+            "安全出口",
+            "陌生人",
+        ),
+    ),
+    (
+        "交通出行",
+        ("停车", "乱停", "红绿灯", "公交", "单车", "货车", "超速", "斑马线", "盲道", "交警"),
+    ),
+    (
+        "市政设施",
+        (
+            "路灯",
+            "井盖",
+            "下水道",
+            "停水",
+            "停电",
+            "路面",
+            "地砖",
+            "燃气管",
+            "水管",
+            "积水",
+            "修路",
+        ),
+    ),
+    (
+        "环境卫生",
+        ("垃圾", "油烟", "噪音", "吵", "臭", "狗屎", "死了只", "蚊子", "老鼠", "广场舞", "河"),
+    ),
+    ("物业服务", ("物业", "电梯", "楼道", "漏水", "门禁", "道闸", "监控", "健身器材", "地库")),
+    ("市场监管", ("缺斤", "过期", "假货", "商家", "超市", "三无", "退款", "价格")),
+    ("城建拆迁", ("拆迁", "违章", "违建", "搭建", "工地", "外墙", "过渡费")),
+    ("就业创业", ("工资", "欠薪", "劳动", "离职", "招聘", "失业")),
+    ("医疗教育", ("医院", "卫生服务", "学校", "幼儿园", "药", "医生")),
+    ("社会保障", ("低保", "养老金", "尊老金", "社保", "医保", "补贴", "残疾")),
+)
+
+
+def _keyword_category(norm: str) -> tuple[str, float]:
+    for cat, words in _CATEGORY_KEYWORDS:
+        if any(w in norm for w in words):
+            return cat, 0.5
+    return "其他", 0.0
+
+
+def classify_category(text: str) -> tuple[str, float]:
+    """Request category of a complaint: the nlp classifier if available, else keyword rules."""
+    try:
+        from gongzhi.nlp.classifier import classify_request
+    except ImportError:  # pragma: no cover - nlp package missing
+        return _keyword_category(_Text.normalize(text))
+    try:
+        return classify_request(text)
+    except (OSError, ValueError, KeyError):  # model files missing or unreadable
+        return _keyword_category(_Text.normalize(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Placeholders
+
+_NEUTRAL = {
+    "community_name": "所在社区",
+    "community_office_address": "社区办公地点",
+    "community_duty_phone": "社区值班电话",
+    "street_name": "所在街道",
+    "street_service_center": "街道便民服务中心",
+}
+_PH = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_LABEL = r"(?:(?:联系|值班|办公)?(?:电话|地址)[：:]?)?"
+
+
+def fill_placeholders(text: str, fill: Mapping[str, Any] | None = None) -> str:
+    """Replace ``{community_name}`` … with the values of ``fill``. A missing or empty value is
+    never invented: a parenthesis or clause holding only it ("（电话：{community_duty_phone}）",
+    "，地址{community_office_address}") is dropped, other occurrences become a neutral phrase
+    (``所在社区``, ``社区值班电话`` …)."""
+    values = {
+        k: str(v).strip() for k, v in (fill or {}).items() if v is not None and str(v).strip()
+    }
+
+    def present(name: str) -> bool:
+        return name in values
+
+    # "{street_name}{street_service_center}" — avoid "所在街道街道便民服务中心" or a doubled name
+    def street_pair(m: re.Match[str]) -> str:
+        name, center = values.get("street_name"), values.get("street_service_center")
+        if center:
+            return center if not name or center.startswith(name) else name + center
+        return (name or "所在街道") + "便民服务中心"
+
+    text = re.sub(r"\{street_name\}\{street_service_center\}", street_pair, text)
+
+    missing = [p for p in PLACEHOLDERS if not present(p) and p != "community_name"]
+    for name in missing:
+        ph = r"\{" + name + r"\}"
+        # a parenthesis that holds only this placeholder (with its label)
+        text = re.sub(r"（" + _LABEL + ph + r"）", "", text)
+        # "（{addr}，电话{phone}）" → drop this part inside the parenthesis
+        text = re.sub(r"(?<=（)" + _LABEL + ph + r"[，,；;]\s*", "", text)
+        text = re.sub(r"[，,；;]\s*" + _LABEL + ph + r"(?=）)", "", text)
+        # a trailing clause "，电话{phone}" / "，地址{addr}"
+        text = re.sub(r"[，,；;]\s*" + _LABEL + ph + r"(?=[。；;，,）]|$)", "", text)
+        text = re.sub(r"(?<=[：:])" + ph, "请以社区公示为准", text)
+    text = re.sub(r"（\s*）", "", text)
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return values.get(name) or _NEUTRAL[name]
+
+    return _PH.sub(sub, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Index
+
+
+class _Index:
+    """BM25 postings over some feature channels; scores per document via ``np.bincount``.
+
+    ``channels`` maps a channel name ("w", "b", "p", "u", "i") to its weight; each channel
+    has its own average document length. ``df`` is counted over entries (``idf_level="entry"``,
+    so that an entry with many similar questions does not lower its own terms' idf) or over
+    documents."""
+
+    def __init__(
+        self,
+        docs_feats: Sequence[Mapping[str, Mapping[str, int]]],
+        doc_entry: np.ndarray,
+        n_entries: int,
+        cfg: Config,
+        channels: Mapping[str, float],
+    ):
+        self.cfg = cfg
+        self.n_docs = n_docs = len(docs_feats)
+        self.channel_weight = {c: float(w) for c, w in channels.items() if w > 0}
+        self.channels = list(self.channel_weight)
+        k1, b = cfg.k1, cfg.b
+        vocab: dict[tuple[str, str], int] = {}
+        post_docs: list[list[int]] = []
+        post_tf: list[list[int]] = []
+        post_units: list[set[int]] = []
+        dl = {c: np.zeros(n_docs, dtype=np.float64) for c in self.channels}
+        by_entry = cfg.idf_level == "entry"
+        for d, feats in enumerate(docs_feats):
+            unit = int(doc_entry[d]) if by_entry else d
+            for c in self.channels:
+                terms = feats[c]
+                dl[c][d] = sum(terms.values())
+                for t, tf in terms.items():
+                    j = vocab.get((c, t))
+                    if j is None:
+                        j = vocab[(c, t)] = len(post_docs)
+                        post_docs.append([])
+                        post_tf.append([])
+                        post_units.append(set())
+                    post_docs[j].append(d)
+                    post_tf[j].append(tf)
+                    post_units[j].add(unit)
+        self.vocab = vocab
+        self.avgdl = {c: max(float(dl[c].mean()) if n_docs else 1.0, 1e-9) for c in self.channels}
+        n_units = max(n_entries if by_entry else n_docs, 1)
+        self.idf = np.zeros(len(post_docs), dtype=np.float64)
+        self.postings: list[tuple[np.ndarray, np.ndarray]] = []
+        doc_self = np.zeros(n_docs, dtype=np.float64)
+        for (c, _t), j in vocab.items():
+            docs = np.asarray(post_docs[j], dtype=np.int32)
+            tf = np.asarray(post_tf[j], dtype=np.float64)
+            df = len(post_units[j])
+            idf = math.log(1.0 + (n_units - df + 0.5) / (df + 0.5))
+            self.idf[j] = idf
+            norm = k1 * (1.0 - b + b * dl[c][docs] / self.avgdl[c])
+            w = self.channel_weight[c] * idf * tf * (k1 + 1.0) / (tf + norm)
+            self.postings.append((docs, w))
+            np.add.at(doc_self, docs, w)
+        self.doc_self = doc_self  # score of each document against itself (binary query)
+        self.max_idf = math.log(1.0 + (n_units + 0.5) / 0.5)
+
+    def query_terms(
+        self,
+        feats: Mapping[str, Mapping[str, int]],
+        weight: float = 1.0,
+        out: dict[int, float] | None = None,
+    ) -> tuple[dict[int, float], float]:
+        """(term id → query weight, self score). The self score is what the query would get
+        against an identical document; terms absent from the index count with the maximum
+        idf times ``unseen_weight``."""
+        out = {} if out is None else out
+        k1, b = self.cfg.k1, self.cfg.b
+        self_score = 0.0
+        for c in self.channels:
+            terms = feats[c]
+            if not terms:
+                continue
+            cw = self.channel_weight[c]
+            ql = sum(terms.values())
+            sat = (k1 + 1.0) / (1.0 + k1 * (1.0 - b + b * ql / self.avgdl[c]))
+            for t in terms:
+                j = self.vocab.get((c, t))
+                if j is not None:
+                    self_score += weight * cw * self.idf[j] * sat
+                    out[j] = out.get(j, 0.0) + weight
+                else:
+                    self_score += weight * cw * self.max_idf * self.cfg.unseen_weight * sat
+        return out, self_score
+
+    def score(self, qterms: Mapping[int, float]) -> np.ndarray:
+        """BM25 score of every document for the query terms (weights multiply)."""
+        if not qterms:
+            return np.zeros(self.n_docs)
+        docs_list = []
+        w_list = []
+        for j, qw in qterms.items():
+            docs, w = self.postings[j]
+            docs_list.append(docs)
+            w_list.append(w * qw if qw != 1.0 else w)
+        if len(docs_list) == 1:
+            return np.bincount(docs_list[0], weights=w_list[0], minlength=self.n_docs)
+        return np.bincount(
+            np.concatenate(docs_list), weights=np.concatenate(w_list), minlength=self.n_docs
+        )
+
+
+@dataclass
+class _Hit:
+    index: int  # entry index
+    score: float  # ranking score (content + question type)
+    confidence: float  # 0..1, see Engine.search
+    doc: int = -1  # best-matching document of the entry
+
+
+class Engine:
+    """In-memory answering engine over a list of knowledge-base entries.
+
+    Build with :meth:`from_entries`; :meth:`answer` is safe to call from several threads."""
+
+    def __init__(self, entries: Sequence[Mapping[str, Any]], config: Config | None = None):
+        self.config = cfg = config or Config()
+        self.entries = [dict(e) for e in entries]
+        self.ids = [str(e["id"]) for e in self.entries]
+        self.by_id = {eid: i for i, eid in enumerate(self.ids)}
+        self.topics = [str(e.get("topic") or "") for e in self.entries]
+        doc_entry: list[int] = []
+        doc_texts: list[str] = []
+        for i, e in enumerate(self.entries):
+            texts = [str(e.get("question") or "")]
+            texts += [str(s) for s in (e.get("similar") or []) if s]
+            if cfg.use_keywords and e.get("keywords"):
+                texts.append(" ".join(str(k) for k in e["keywords"]))
+            if cfg.aggregate == "entry":  # one document per entry
+                texts = ["。".join(texts)]
+            for t in texts:
+                doc_entry.append(i)
+                doc_texts.append(t)
+        self.doc_entry = np.asarray(doc_entry, dtype=np.int32)
+        self.doc_texts = doc_texts
+        self.entry_starts = np.flatnonzero(
+            np.r_[True, self.doc_entry[1:] != self.doc_entry[:-1]]
+        ).astype(np.int64)
+        self.entry_ends = np.r_[self.entry_starts[1:], len(doc_entry)].astype(np.int64)
+        feats = [_features(t) for t in doc_texts]
+        content = {"w": cfg.w_word, "b": cfg.w_bigram, "p": cfg.w_pinyin, "u": cfg.w_unigram}
+        self.index = _Index(feats, self.doc_entry, len(self.entries), cfg, content)
+        self.intent_index = (
+            _Index(feats, self.doc_entry, len(self.entries), cfg, {"i": cfg.w_intent})
+            if cfg.w_intent > 0
+            else None
+        )
+        self.topic_members: dict[str, list[int]] = {}
+        for i, t in enumerate(self.topics):
+            self.topic_members.setdefault(t, []).append(i)
+        self.word_vocab = frozenset(t for (c, t) in self.index.vocab if c == "w")
+        self.homophones = self._homophone_map() if cfg.homophones else {}
+        topic_ids = {t: n for n, t in enumerate(self.topic_members)}
+        self.topic_array = np.asarray([topic_ids[t] for t in self.topics], dtype=np.int32)
+        self._topic_ids = topic_ids
+        self._dup_topics: dict[int, frozenset[str]] = {}
+
+    @classmethod
+    def from_entries(
+        cls, entries: Iterable[Mapping[str, Any]], config: Config | None = None, **overrides: Any
+    ) -> Engine:
+        """Build the index over ``entries`` (dicts with at least ``id`` and ``question``).
+        ``overrides`` are :class:`Config` fields."""
+        cfg = config or Config()
+        if overrides:
+            known = {f.name for f in fields(Config)}
+            unknown = set(overrides) - known
+            if unknown:
+                raise TypeError(f"unknown engine option(s): {', '.join(sorted(unknown))}")
+            cfg = cfg.with_(**overrides)
+        entries = list(entries)
+        if not entries:
+            raise ValueError("no knowledge-base entries")
+        for e in entries:
+            if not e.get("id") or not e.get("question"):
+                raise ValueError(f"entry without id or question: {e!r:.80}")
+        ids = [str(e["id"]) for e in entries]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
+            raise ValueError(f"duplicate entry id(s): {', '.join(dup)}")
+        return cls(entries, cfg)
+
+    # -- retrieval ------------------------------------------------------------------------
+    def _split_oov(self, tok: str) -> list[str] | None:
+        """Cut a word jieba made up (HMM) that the index does not know into known words:
+        "能换" → ["更换"], "店能" → ["店"]; ``None`` if it cannot be covered."""
+        vocab = self.word_vocab
+        out: list[str] = []
+        i, n = 0, len(tok)
+        while i < n:
+            for j in range(n, i, -1):
+                piece = tok[i:j]
+                mapped = _COLLOQUIAL.get(piece, piece)
+                if piece in _STOP_WORDS or (mapped in vocab and (j - i > 1 or mapped != piece)):
+                    if piece not in _STOP_WORDS:
+                        out.append(mapped)
+                    i = j
+                    break
+            else:
+                return None
+        return out
+
+    def _homophone_map(self) -> dict[str, str]:
+        """Toneless pinyin → indexed word, for the index's words and their synonym / colloquial
+        variants (设保 → 社保 → 社会保险, 居著证 → 居住证). Pinyin shared by several words is
+        left out (ambiguous)."""
+        try:
+            from gongzhi.nlp.text import synonyms
+
+            table = dict(synonyms())
+        except (ImportError, OSError):  # pragma: no cover
+            table = {}
+        table.update(_COLLOQUIAL)
+        candidates: dict[str, set[str]] = {}
+        pairs = [(w, w) for w in self.word_vocab]
+        pairs += [(v, c) for v, c in table.items() if c in self.word_vocab]
+        for surface, word in pairs:
+            if len(surface) < 2 or not _CJK_RUN.fullmatch(surface):
+                continue
+            key = " ".join(_Text.pinyin(ch) for ch in surface)
+            candidates.setdefault(key, set()).add(word)
+        return {k: next(iter(v)) for k, v in candidates.items() if len(v) == 1}
+
+    def _query_features(self, norm: str) -> dict[str, dict[str, int]]:
+        """Features of a question, with unknown words repaired: words jieba made up are cut
+        into known words, homophone typos replaced (设保 → 社会保险), and character bigrams
+        whose pinyin is known are not counted as unknown."""
+        feats = _features(norm, normalized=True)
+        words = feats["w"]
+        for tok in [t for t in words if len(t) > 1 and t not in self.word_vocab]:
+            n = words.pop(tok)
+            key = " ".join(_Text.pinyin(ch) for ch in tok) if _CJK_RUN.fullmatch(tok) else None
+            fixed = self.homophones.get(key) if key else None
+            pieces = [fixed] if fixed else self._split_oov(tok)
+            for piece in pieces if pieces is not None else [tok]:
+                words[piece] = words.get(piece, 0) + n
+        if self.homophones:
+            vocab = self.index.vocab
+            bigrams = feats["b"]
+            for bg in [b for b in bigrams if ("b", b) not in vocab]:
+                py = _Text.pinyin(bg[0]) + "_" + _Text.pinyin(bg[1])
+                if ("p", py) in vocab:
+                    del bigrams[bg]
+        return feats
+
+    def search(
+        self,
+        text: str,
+        k: int = 5,
+        *,
+        prev: str | None = None,
+        topic: str | Iterable[str] | None = None,
+        topic_only: bool = False,
+    ) -> list[_Hit]:
+        """Top-``k`` entries for ``text``, best first.
+
+        An entry's score is the best score of its documents (question, similar questions,
+        keywords): content channels + question type. ``confidence`` combines how much of the
+        query the best document covers (score / the query's self score) and how much of that
+        document the query covers (score / the document's self score), on the content channels
+        only. With ``prev``, the previous question's terms are added with a lower weight;
+        entries of ``topic`` get a small boost (follow-up questions)."""
+        cfg = self.config
+        norm = _Text.normalize(text)
+        feats = self._query_features(norm)
+        qterms, self_q = self.index.query_terms(feats)
+        iterms = self.intent_index.query_terms(feats)[0] if self.intent_index else {}
+        if prev:
+            pfeats = self._query_features(_Text.normalize(prev))
+            qterms, ps = self.index.query_terms(pfeats, cfg.followup_prev_weight, out=qterms)
+            self_q += ps
+        if not qterms or self_q <= 0:
+            return []
+        content = self.index.score(qterms)
+        total = content + self.intent_index.score(iterms) if iterms else content
+        scores = np.maximum.reduceat(total, self.entry_starts)
+        wanted = [topic] if isinstance(topic, str) else list(topic or [])
+        ids = [self._topic_ids[t] for t in wanted if t in self._topic_ids]
+        if ids:
+            in_topic = np.isin(self.topic_array, ids)
+            if topic_only:
+                scores = np.where(in_topic, scores, 0.0)
+            elif cfg.followup_topic_boost != 1.0:
+                scores = np.where(in_topic, scores * cfg.followup_topic_boost, scores)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        hits = []
+        for i in top:
+            if scores[i] <= 0:
+                break
+            lo, hi = self.entry_starts[i], self.entry_ends[i]
+            d = int(lo + np.argmax(total[lo:hi]))
+            q_cov = min(content[d] / self_q, 1.0)
+            d_cov = min(content[d] / self.index.doc_self[d], 1.0) if self.index.doc_self[d] else 0.0
+            hits.append(_Hit(int(i), float(scores[i]), _combine(q_cov, d_cov, cfg.conf_mode), d))
+        return hits
+
+    # -- public API -----------------------------------------------------------------------
+    def answer(
+        self,
+        question: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        fill: Mapping[str, Any] | None = None,
+    ) -> Reply:
+        """Answer one message. ``context`` is the previous reply's ``context`` (follow-ups);
+        ``fill`` gives the community's details for the answer placeholders."""
+        cfg = self.config
+        context = dict(context or {})
+        norm = _Text.normalize(question or "")
+        if not norm:
+            return self._unknown(fill, empty=True)
+
+        emergency = detect_emergency(norm)
+        if emergency is not None:
+            return self._emergency(emergency, norm, fill)
+
+        small = detect_smalltalk(norm)
+        if small is not None:
+            return Reply("smalltalk", _SMALLTALK_TEXT[small], score=1.0, context=context)
+
+        norm = norm[: cfg.max_chars]  # very long messages: the beginning says what they are about
+        if detect_handoff(norm):
+            return self._handoff(norm)
+
+        hits = self.search(norm, k=cfg.suggestions + 3)
+        best = hits[0] if hits else None
+        out_of_scope = bool(_OUT_OF_SCOPE.search(norm))
+        # "要带什么材料" with nothing to refer to: ask what it is about instead of guessing
+        vague = all(w in _GENERIC_WORDS for w in _Text.words(norm))
+
+        prev_id = context.get("entry_id")
+        if prev_id in self.by_id and not out_of_scope and (vague or self._is_followup(norm, best)):
+            prev_i = self.by_id[prev_id]
+            prev_text = str(context.get("question") or "") + " " + self.entries[prev_i]["question"]
+            # a follow-up that names no subject of its own stays within the previous topic (and
+            # the topics of the previous entry's near-duplicates); otherwise the previous topic
+            # only gets a boost
+            if vague:
+                fhits = self.search(
+                    norm,
+                    k=cfg.suggestions + 3,
+                    prev=prev_text,
+                    topic=self._followup_topics(prev_i),
+                    topic_only=True,
+                )
+                floor = cfg.threshold * 0.6
+            else:
+                fhits = self.search(
+                    norm, k=cfg.suggestions + 3, prev=prev_text, topic=self.topics[prev_i]
+                )
+                floor = cfg.threshold * 0.8
+            if fhits and fhits[0].confidence >= floor:
+                return self._answer(fhits, fill, question)
+
+        if vague:
+            return self._unknown(fill, vague=True, score=best.confidence if best else 0.0)
+        if best is None or best.confidence < cfg.threshold:
+            return self._unknown(fill, score=best.confidence if best else 0.0)
+        if out_of_scope and best.confidence < cfg.oos_override:
+            return self._unknown(fill, score=best.confidence)
+        return self._answer(hits, fill, question)
+
+    def _followup_topics(self, i: int) -> frozenset[str]:
+        """Entry ``i``'s topic plus the topics of its near-duplicates (an entry asked the same
+        way in another topic file)."""
+        topics = self._dup_topics.get(i)
+        if topics is None:
+            found = {self.topics[i]}
+            for h in self.search(str(self.entries[i]["question"]), 4):
+                if h.confidence >= 0.5:
+                    found.add(self.topics[h.index])
+            topics = self._dup_topics[i] = frozenset(found)
+        return topics
+
+    def _is_followup(self, norm: str, best: _Hit | None) -> bool:
+        """A message that only makes sense after the previous one: short and asking about an
+        aspect ("要多久", "需要什么材料"), or opening with 那 / 还有 / ending with 呢."""
+        if re.match(r"^(那|那么|还有|另外|如果|要是|那如果)", norm) or re.search(
+            r"呢[?？]?$", norm
+        ):
+            return True
+        asks_aspect = any(rx.search(norm) for _tag, rx in _INTENTS)
+        if asks_aspect and _clean_len(norm) <= self.config.followup_max_chars:
+            return True
+        return asks_aspect and (best is None or best.confidence < self.config.threshold)
+
+    # -- replies --------------------------------------------------------------------------
+    def _answer(self, hits: list[_Hit], fill: Mapping[str, Any] | None, question: str) -> Reply:
+        best = hits[0]
+        e = self.entries[best.index]
+        text = fill_placeholders(str(e.get("answer") or ""), fill)
+        confirm = str(e.get("confirm") or "").strip()
+        if confirm:
+            text = f"{text}\n（{fill_placeholders(confirm, fill)}）"
+        return Reply(
+            kind="answer",
+            text=text,
+            title=str(e.get("question") or ""),
+            category=None,
+            score=min(best.confidence, 1.0),
+            entry_id=self.ids[best.index],
+            suggestions=self._suggest(best, hits),
+            context={
+                "entry_id": self.ids[best.index],
+                "topic": self.topics[best.index],
+                "question": question,
+            },
+        )
+
+    def _suggest(self, best: _Hit, hits: list[_Hit]) -> list[tuple[str, str]]:
+        n = self.config.suggestions
+        out: list[int] = []
+        base_q = self.entries[best.index].get("question")
+        for h in hits[1:]:
+            if h.score >= 0.35 * best.score and self.entries[h.index].get("question") != base_q:
+                out.append(h.index)
+            if len(out) >= n:
+                break
+        if len(out) < 2:  # fill with neighbours of the same topic
+            members = self.topic_members.get(self.topics[best.index], [])
+            if members:
+                pos = members.index(best.index)
+                for off in (1, -1, 2, -2, 3, -3):
+                    j = pos + off
+                    if 0 <= j < len(members) and members[j] != best.index and members[j] not in out:
+                        out.append(members[j])
+                    if len(out) >= min(n, 2):
+                        break
+        return [(self.ids[i], str(self.entries[i].get("question") or "")) for i in out[:n]]
+
+    def _handoff(self, norm: str) -> Reply:
+        category, score = classify_category(norm)
+        where = f"（{category}）" if category and category != "其他" else ""
+        text = (
+            f"听起来这是需要现场处理的问题{where}。我可以帮你提交一条诉求工单，由社区和相关部门跟进处理。"
+            "提交时请写清具体位置（小区、楼栋、单元）、问题持续多久，最好附上照片。"
+            "如涉及人身安全的紧急情况，请直接拨打110、119或120。"
+        )
+        return Reply("handoff", text, category=category, score=float(score))
+
+    def _emergency(self, kind: str, norm: str, fill: Mapping[str, Any] | None) -> Reply:
+        text = _EMERGENCY_TEXT[kind]
+        title, entry_id, score = "", None, 1.0
+        allowed = _EMERGENCY_TOPICS.get(kind)
+        hits = self.search(norm, k=1) if allowed else []
+        # add the knowledge base's own safety guidance when it clearly matches this danger
+        if hits and hits[0].confidence >= self.config.emergency_reference:
+            i = hits[0].index
+            if self.topics[i] in allowed:  # type: ignore[operator]
+                e = self.entries[i]
+                text += "\n\n参考：" + fill_placeholders(str(e.get("answer") or ""), fill)
+                title, entry_id = str(e.get("question") or ""), self.ids[i]
+        return Reply("emergency", text, title=title, entry_id=entry_id, score=score)
+
+    def _unknown(
+        self,
+        fill: Mapping[str, Any] | None,
+        *,
+        empty: bool = False,
+        vague: bool = False,
+        score: float = 0.0,
+    ) -> Reply:
+        if vague:
+            text = (
+                "请问你想咨询哪一项业务？说得具体一点我才能准确回答，"
+                "比如“办居住证要带什么材料”“失业金能领多久”。"
+            )
+            return Reply("unknown", text, score=float(score))
+        head = (
+            "请告诉我你想咨询的问题。" if empty else "抱歉，这个问题我暂时回答不了，也不想随便猜。"
+        )
+        contact = fill_placeholders("{community_name}居委会（电话：{community_duty_phone}）", fill)
+        text = (
+            f"{head}我主要解答社区服务、政策办事方面的问题。你可以拨打12345政务服务热线，"
+            f"或联系{contact}咨询；如果是小区里需要处理的问题，也可以直接描述给我，我帮你提交给社区。"
+        )
+        return Reply("unknown", text, score=float(score))
+
+
+_EMERGENCY_TOPICS: dict[str, frozenset[str]] = {
+    "fire": frozenset({"消防与燃气安全"}),
+    "gas": frozenset({"消防与燃气安全", "市政与交通"}),
+    "poison": frozenset({"消防与燃气安全"}),
+    "trapped": frozenset({"消防与燃气安全", "物业与住房"}),
+    "medical": frozenset({"医疗卫生与疫苗"}),
+    "violence": frozenset({"婚姻登记与民政证明"}),
+}

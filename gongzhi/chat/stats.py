@@ -1,0 +1,5 @@
+from .models import Message
+
+
+def stats() -> dict:
+    return {"messages": Message.objects.count()}
