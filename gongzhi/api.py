@@ -42,6 +42,7 @@ def on_not_found(request, exc):
 
 
 from gongzhi.assistant.api import router as assistant_router  # noqa: E402
+from gongzhi.chat.api import router as chat_router  # noqa: E402
 from gongzhi.groups.api import router as groups_router  # noqa: E402
 from gongzhi.org.api import router as org_router  # noqa: E402
 from gongzhi.people.api import router as people_router  # noqa: E402
@@ -54,3 +55,4 @@ api.add_router("/groups", groups_router)
 api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/", assistant_router)
+api.add_router("/chat", chat_router)

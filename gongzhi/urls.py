@@ -39,6 +39,7 @@ urlpatterns = [
     path("console/audit/access-log/", people_views.access_log, name="access_log_page"),
     path("", include("gongzhi.workorders.urls")),
     path("", include("gongzhi.assistant.urls")),
+    path("", include("gongzhi.chat.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("gongzhi.workorders.open311_urls")),
     path("admin/", admin.site.urls),
