@@ -446,6 +446,9 @@ class Builder:
         from gongzhi.workorders import seed as workorder_seed
 
         workorder_seed.build(self, community_members)
+        from gongzhi.chat import seed as chat_seed
+
+        chat_seed.build(self)
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")
