@@ -35,6 +35,11 @@ urlpatterns = [
     path("console/groups/", group_views.group_list, name="groups"),
     path("console/groups/<int:pk>/", group_views.group_detail, name="group_detail"),
     path("console/groups/<int:pk>/invite/", group_views.group_invite, name="group_invite"),
+    path(
+        "console/groups/<int:pk>/invitations/<str:code>/qr.svg",
+        group_views.invitation_qr,
+        name="invitation_qr",
+    ),
     path("console/coverage/", group_views.coverage, name="coverage"),
     path("console/audit/access-log/", people_views.access_log, name="access_log_page"),
     path("", include("gongzhi.workorders.urls")),

@@ -165,3 +165,32 @@ def broadcast(request, payload: BroadcastIn):
 @router.get("/broadcasts/{broadcast_id}", response=dict, url_name="chat_broadcast_stats")
 def broadcast_stats(request, broadcast_id: int):
     return actions.broadcast_stats(request.user, broadcast_id)
+
+
+@router.get("/metrics", response=list[dict], url_name="chat_metrics")
+def metrics(request, level: str = "community", unit: int | None = None, days: int = 30):
+    from gongzhi.core.errors import ActionError
+
+    from . import metrics as M
+
+    if level not in ("community", "street", "district"):
+        raise ActionError("level must be community, street or district", field="level")
+    return M.community_metrics(request.user, level=level, unit_id=unit, days=max(1, min(days, 366)))
+
+
+@router.get("/metrics/quarter", response=dict, url_name="chat_metrics_quarter")
+def metrics_quarter(request, unit: int, year: int, quarter: int):
+    from gongzhi.core.errors import ActionError
+
+    from . import metrics as M
+
+    if quarter not in (1, 2, 3, 4) or not 2000 <= year <= 2100:
+        raise ActionError("quarter must be 1-4 and year a four-digit year", field="quarter")
+    return M.quarterly_active_rate(request.user, unit, year, quarter)
+
+
+@router.get("/groups/{group_id}/metrics", response=dict, url_name="chat_group_metrics")
+def group_metrics(request, group_id: int, days: int = 30):
+    from . import metrics as M
+
+    return M.group_metrics(request.user, group_id, days=max(1, min(days, 366)))

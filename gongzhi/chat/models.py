@@ -62,6 +62,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["group", "id"], name="msg_group_id"),
             models.Index(fields=["community", "created_at"], name="msg_comm_time"),
+            models.Index(fields=["created_at"], name="msg_time"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -73,6 +74,24 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.group_id}#{self.pk}"
+
+
+class GroupDay(models.Model):
+    """Daily roll-up per group (computed on the task queue): messages and distinct active
+    members. Metrics read these rows, never the million-row message table."""
+
+    group = models.ForeignKey(CommunityGroup, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    messages = models.PositiveIntegerField(default=0)
+    active_members = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "day"], name="groupday_once")]
+        indexes = [models.Index(fields=["community", "day"], name="groupday_comm_day")]
+
+    def __str__(self):
+        return f"{self.group_id}@{self.day}"
 
 
 class ReadMark(models.Model):

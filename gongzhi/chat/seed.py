@@ -138,4 +138,7 @@ def build(builder, *, count: int | None = None) -> int:
         made += n
         bar.update(n)
     bar.close()
+    from .metrics import rollup
+
+    rollup(since=(start - dt.timedelta(days=1)).date(), until=end.date())
     return made

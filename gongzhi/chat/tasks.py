@@ -1,4 +1,5 @@
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
@@ -6,3 +7,10 @@ def send_broadcast(broadcast_id: int) -> int:
     from .actions import deliver_broadcast
 
     return deliver_broadcast(broadcast_id)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def rollup_chat_days():
+    from .metrics import rollup
+
+    return rollup()

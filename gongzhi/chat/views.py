@@ -26,3 +26,20 @@ def room(request, group_id):
 def broadcasts(request):
     rows = Broadcast.objects.restrict(request.user).order_by("-created_at")[:50]
     return render(request, "chat/broadcasts.html", {"rows": rows})
+
+
+@staff_required
+def metrics_page(request):
+    from . import metrics as M
+
+    level = (
+        request.GET.get("level")
+        if request.GET.get("level") in ("community", "street", "district")
+        else "community"
+    )
+    days = 30
+    rows = M.community_metrics(request.user, level=level, days=days)
+    peak = max((s["active_members"] for r in rows for s in r["series"]), default=0) or 1
+    return render(
+        request, "chat/metrics.html", {"rows": rows, "level": level, "days": days, "peak": peak}
+    )

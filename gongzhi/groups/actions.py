@@ -155,3 +155,24 @@ def do_remove_member(actor, membership_id: int) -> None:
             community_id=group.community_id,
             membership=membership_id,
         )
+
+
+def do_mute(actor, membership_id: int, minutes: int) -> Membership:
+    """Mute a member for ``minutes`` (0 lifts it); owners cannot be muted."""
+    m = scoping.access(Membership, actor, membership_id, scoping.MANAGE_GROUPS)
+    if not 0 <= minutes <= 60 * 24 * 30:
+        raise ActionError(_("Mute for 0 to 43,200 minutes (30 days)."), field="minutes")
+    if m.role == Membership.Role.OWNER:
+        raise ActionError(_("The group owner cannot be muted."), code="owner")
+    with transaction.atomic():
+        m.muted_until = timezone.now() + dt.timedelta(minutes=minutes) if minutes else None
+        m.save(update_fields=["muted_until"])
+        record_event(
+            actor,
+            "group.mute",
+            m.group,
+            community_id=m.community_id,
+            membership=m.pk,
+            minutes=minutes,
+        )
+    return m

@@ -130,3 +130,13 @@ def set_role(request, membership_id: int, payload: RoleIn):
 def remove_member(request, membership_id: int):
     actions.do_remove_member(request.user, membership_id)
     return Status(204, None)
+
+
+class MuteIn(Schema):
+    minutes: int
+
+
+@router.post("/memberships/{membership_id}/mute", response=dict, url_name="membership_mute")
+def mute(request, membership_id: int, payload: MuteIn):
+    m = actions.do_mute(request.user, membership_id, payload.minutes)
+    return {"id": m.pk, "muted_until": m.muted_until.isoformat() if m.muted_until else None}

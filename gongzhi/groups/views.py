@@ -87,3 +87,22 @@ def join(request, code=""):
             messages.success(request, _("You joined %(group)s.") % {"group": m.group.name})
             return redirect("me")
     return render(request, "groups/join.html", {"code": code})
+
+
+@staff_required
+def invitation_qr(request, pk, code):
+    """The invitation as a QR code (SVG) pointing at the join page."""
+    import io
+
+    import segno
+    from django.http import Http404, HttpResponse
+
+    g = queries.group_for(request.user, pk)
+    inv = queries.invitations_for(request.user, g).filter(code=code).first()
+    if inv is None:
+        raise Http404("not found")
+    buf = io.BytesIO()
+    segno.make(request.build_absolute_uri(f"/join/{inv.code}/"), error="m").save(
+        buf, kind="svg", scale=6
+    )
+    return HttpResponse(buf.getvalue(), content_type="image/svg+xml")

@@ -43,8 +43,9 @@ def login(port: int, username: str) -> str:
     base = f"http://127.0.0.1:{port}/accounts/login/"
     page = op.open(base).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"username": username, "password": "gongzhi-demo",
-                                   "csrfmiddlewaretoken": token}).encode()
+    data = urllib.parse.urlencode(
+        {"username": username, "password": "gongzhi-demo", "csrfmiddlewaretoken": token}
+    ).encode()
     op.open(urllib.request.Request(base, data, headers={"Referer": base}))
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
@@ -53,20 +54,43 @@ def test_message_sent_through_a_reaches_socket_on_b(tmp_path):
     import websockets
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
-    env.update(GONGZHI_DATA_DIR=str(tmp_path), GONGZHI_REDIS_URL=REDIS,
-               GONGZHI_SECRET_KEY="scale-out-test-secret-key-0123456789abcdef")
+    env.update(
+        GONGZHI_DATA_DIR=str(tmp_path),
+        GONGZHI_REDIS_URL=REDIS,
+        GONGZHI_SECRET_KEY="scale-out-test-secret-key-0123456789abcdef",
+    )
     gz = [sys.executable, "-m", "gongzhi.cli"]
     subprocess.run([*gz, "migrate", "-v0"], env=env, check=True)
-    subprocess.run([*gz, "seed", "--scale", "small", "--no-progress"], env=env, check=True,
-                   capture_output=True)
-    group = int(subprocess.run(
-        [*gz, "shell", "-c", "from gongzhi.groups.models import Membership as M;"
-         "print(M.objects.filter(resident__user__username='resident').first().group_id)"],
-        env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    subprocess.run(
+        [*gz, "seed", "--scale", "small", "--no-progress"], env=env, check=True, capture_output=True
+    )
+    group = int(
+        subprocess.run(
+            [
+                *gz,
+                "shell",
+                "-c",
+                "from gongzhi.groups.models import Membership as M;"
+                "print(M.objects.filter(resident__user__username='resident').first().group_id)",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     ports = [free_port(), free_port()]
-    procs = [subprocess.Popen([*gz, "serve", "--port", str(p)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for p in ports]
+    procs = [
+        subprocess.Popen(
+            [*gz, "serve", "--port", str(p)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for p in ports
+    ]
     try:
         for p in ports:
             wait_up(p)
@@ -75,15 +99,19 @@ def test_message_sent_through_a_reaches_socket_on_b(tmp_path):
         async def scenario():
             headers = {"Cookie": cookie, "Origin": "http://127.0.0.1"}
             url = "ws://127.0.0.1:{}/ws/chat/"
-            async with websockets.connect(url.format(ports[1]),
-                                          additional_headers=headers) as on_b, \
-                    websockets.connect(url.format(ports[0]), additional_headers=headers) as on_a:
+            async with (
+                websockets.connect(url.format(ports[1]), additional_headers=headers) as on_b,
+                websockets.connect(url.format(ports[0]), additional_headers=headers) as on_a,
+            ):
                 for ws in (on_a, on_b):
                     await ws.send(json.dumps({"type": "subscribe", "group": group, "since": 0}))
                     while json.loads(await ws.recv())["type"] != "subscribed":
                         pass
-                await on_a.send(json.dumps({"type": "send", "group": group,
-                                            "text": "跨进程消息", "client_id": "x-1"}))
+                await on_a.send(
+                    json.dumps(
+                        {"type": "send", "group": group, "text": "跨进程消息", "client_id": "x-1"}
+                    )
+                )
                 while True:
                     f = json.loads(await asyncio.wait_for(on_b.recv(), 10))
                     if f["type"] == "message":

@@ -250,6 +250,20 @@ CASES = {
     "api/v1/chat/broadcasts/<broadcast_id>": lambda d, c: not_found(
         c.get(f"/api/v1/chat/broadcasts/{_b_broadcast(d).pk}")
     ),
+    "api/v1/chat/metrics": lambda d, c: hides_b(c.get("/api/v1/chat/metrics?level=community")),
+    "api/v1/chat/metrics/quarter": lambda d, c: not_found(
+        c.get(f"/api/v1/chat/metrics/quarter?unit={d.b.pk}&year=2026&quarter=4")
+    ),
+    "api/v1/chat/groups/<group_id>/metrics": lambda d, c: not_found(
+        c.get(f"/api/v1/chat/groups/{d.group_b.pk}/metrics")
+    ),
+    "api/v1/groups/memberships/<membership_id>/mute": lambda d, c: not_found(
+        post_json(c, f"/api/v1/groups/memberships/{d.membership_b.pk}/mute", {"minutes": 30})
+    ),
+    "console/groups/<int:pk>/invitations/<str:code>/qr.svg": lambda d, c: not_found(
+        c.get(f"/console/groups/{d.group_b.pk}/invitations/{b_invitation(d).code}/qr.svg")
+    ),
+    "console/groups/metrics/": lambda d, c: hides_b(c.get("/console/groups/metrics/")),
     "api/v1/orders": lambda d, c: _api_orders(d, c),
     "api/v1/orders/<order_id>": lambda d, c: not_found(c.get(f"/api/v1/orders/{b_order(d).pk}")),
     "api/v1/orders/<order_id>/similar": lambda d, c: not_found(
