@@ -74,3 +74,25 @@ def test_mute_and_qr(district, client_for):
     svg = alice.get(f"/console/groups/{district.group_a.pk}/invitations/{inv['code']}/qr.svg")
     assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
     assert b"<svg" in svg.content
+
+
+def test_broadcast_page_with_template_and_selection(
+    district, client_for, django_capture_on_commit_callbacks
+):
+    from gongzhi.chat.models import Broadcast, Notice
+
+    c = client_for("ada")
+    page = c.get("/console/broadcasts/").content.decode()
+    assert "防汛安全提醒" in page  # the flood template is offered
+    with django_capture_on_commit_callbacks(execute=True):  # the queue runs it at once
+        r = c.post(
+            "/console/broadcasts/",
+            {"title": "防汛安全提醒", "body": "今晚有暴雨", "communities": [district.a.pk]},
+        )
+    assert r.status_code == 302
+    b = Broadcast.objects.get()
+    assert set(Notice.objects.filter(broadcast=b).values_list("group_id", flat=True)) == {
+        district.group_a.pk
+    }
+    r = c.post("/console/broadcasts/", {"title": "", "body": "x"})
+    assert r.status_code == 200 and Broadcast.objects.count() == 1
