@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gongzhi.workorders",
     "gongzhi.assistant",
     "gongzhi.chat",
+    "gongzhi.adapters",
     "gongzhi.seed",
 ]
 
@@ -190,3 +191,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Channel adapters (gongzhi/adapters, docs/channels.md). Each channel is off (404) until set.
+GONGZHI_WECHAT_TOKEN = os.environ.get("GONGZHI_WECHAT_TOKEN", "")
+GONGZHI_WECHAT_AES_KEY = os.environ.get("GONGZHI_WECHAT_AES_KEY", "")
+GONGZHI_WECHAT_APPID = os.environ.get("GONGZHI_WECHAT_APPID", "")
+GONGZHI_WECHAT_SECRET = os.environ.get("GONGZHI_WECHAT_SECRET", "")
+GONGZHI_WECHAT_API_BASE = os.environ.get("GONGZHI_WECHAT_API_BASE", "https://api.weixin.qq.com/")
+GONGZHI_WECOM_TOKEN = os.environ.get("GONGZHI_WECOM_TOKEN", "")
+GONGZHI_WECOM_AES_KEY = os.environ.get("GONGZHI_WECOM_AES_KEY", "")
+GONGZHI_WECOM_CORPID = os.environ.get("GONGZHI_WECOM_CORPID", "")
+GONGZHI_WECOM_AGENTID = os.environ.get("GONGZHI_WECOM_AGENTID", "")
+GONGZHI_WECOM_SECRET = os.environ.get("GONGZHI_WECOM_SECRET", "")
+GONGZHI_WECOM_API_BASE = os.environ.get("GONGZHI_WECOM_API_BASE", "https://qyapi.weixin.qq.com/")
+GONGZHI_WECOM_ROBOT_URL = os.environ.get("GONGZHI_WECOM_ROBOT_URL", "")

@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("gongzhi.workorders.urls")),
     path("", include("gongzhi.assistant.urls")),
     path("", include("gongzhi.chat.urls")),
+    path("channels/", include("gongzhi.adapters.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("gongzhi.workorders.open311_urls")),
     path("admin/", admin.site.urls),

@@ -30,6 +30,10 @@ EXEMPT = {
     "console/": "counts over the caller's own scope (tested below as a list)",
     "api/v1/orders/categories": "the public request taxonomy",
     "assistant/": "the chat form, no data",
+    "channels/wechat/": "WeChat server callback, signature-checked; knowledge-base answers "
+    "(tested in adapters tests)",
+    "channels/wecom/": "WeCom server callback, signature-checked; knowledge-base answers "
+    "(tested in adapters tests)",
     "assistant/ask/": "answers from the district knowledge base; the exchange is the caller's",
     "api/v1/assistant/ask": "answers from the district knowledge base; the exchange is the caller's",
     "public/communities/<int:community_id>/resolved/": "public 办结公示 by design, masked "
@@ -264,6 +268,7 @@ CASES = {
         c.get(f"/console/groups/{d.group_b.pk}/invitations/{b_invitation(d).code}/qr.svg")
     ),
     "console/groups/metrics/": lambda d, c: hides_b(c.get("/console/groups/metrics/")),
+    "channels/bind/": lambda d, c: _bind_refused(d, c),
     "api/v1/orders": lambda d, c: _api_orders(d, c),
     "api/v1/orders/<order_id>": lambda d, c: not_found(c.get(f"/api/v1/orders/{b_order(d).pk}")),
     "api/v1/orders/<order_id>/similar": lambda d, c: not_found(
@@ -420,6 +425,18 @@ def _broadcast_refused(d, c):
     )
     assert resp.status_code == 400  # no group of B is in alice's reach: "no group matches"
     assert (Broadcast.objects.count(), Notice.objects.count()) == before
+
+
+def _bind_refused(d, c):
+    from gongzhi.adapters.models import ChannelIdentity
+
+    ident = ChannelIdentity.objects.create(
+        channel="wechat", external_id="oRob", user=d.users["rob"]
+    )
+    not_found(c.post("/channels/bind/", {"action": "unbind", "identity": ident.pk}))
+    ident.refresh_from_db()
+    assert ident.user == d.users["rob"]
+    hides_b(c.get("/channels/bind/"))
 
 
 def _xlsx_hides_b(resp):
