@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import scoping
-from gongzhi.core.errors import ActionError
+from gongzhi.core.errors import ActionError, RowsInvalid
 from gongzhi.core.identity import scrub_text
 from gongzhi.core.models import record_event
 from gongzhi.org.models import OrgUnit
@@ -319,10 +319,7 @@ KB_COLUMNS = {
 }
 
 
-class EntryImportError(ActionError):
-    def __init__(self, errors):
-        super().__init__(_("The file has errors; nothing was imported."), code="rows_invalid")
-        self.errors = errors
+EntryImportError = RowsInvalid  # kept as a name for callers
 
 
 def do_import_entries(user, data: bytes, filename: str) -> dict:

@@ -5,13 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import scoping
 from gongzhi.core.errors import ActionError
-from gongzhi.core.views import staff_required
-from gongzhi.org.views import XLSX
+from gongzhi.core.views import run_import, staff_required, xlsx_response
 
 from . import actions, queries
 from .models import Entry
@@ -53,7 +53,7 @@ def chat_handoff(request, pk):
             request.user, pk, hide_identity=request.POST.get("hide_identity") == "on"
         )
     except ActionError as exc:
-        return HttpResponse(f'<div class="msg error">{exc.message}</div>', status=400)
+        return HttpResponse(f'<div class="msg error">{escape(exc.message)}</div>', status=400)
     return render(request, "assistant/_handoff_done.html", {"order": order})
 
 
@@ -143,24 +143,15 @@ def kb_edit(request, pk=None):
 
 @staff_required
 def kb_export(request):
-    resp = HttpResponse(queries.export_entries(request.user), content_type=XLSX)
-    resp["Content-Disposition"] = 'attachment; filename="xiaoqi-kb.xlsx"'
-    return resp
+    return xlsx_response(queries.export_entries(request.user), "xiaoqi-kb.xlsx")
 
 
 @staff_required
 def kb_import(request):
     errors = []
-    if request.method == "POST" and request.FILES.get("file"):
-        up = request.FILES["file"]
-        try:
-            r = actions.do_import_entries(request.user, up.read(), up.name)
-        except actions.EntryImportError as exc:
-            errors = exc.errors
-            messages.error(request, exc.message)
-        except ActionError as exc:
-            messages.error(request, exc.message)
-        else:
+    if request.method == "POST":
+        r, errors = run_import(request, actions.do_import_entries)
+        if r is not None:
             messages.success(
                 request,
                 _("Imported: %(c)d new, %(u)d updated (as drafts).")

@@ -18,3 +18,15 @@ class PermissionDenied(ActionError):
 
     def __init__(self, message: str, *, code: str = "forbidden"):
         super().__init__(message, code=code)
+
+
+class RowsInvalid(ActionError):
+    """An import file with bad rows: ``errors`` lists (row number, message); nothing was written."""
+
+    def __init__(self, errors: list[tuple[int, str]], message: str | None = None):
+        from django.utils.translation import gettext as _
+
+        super().__init__(
+            message or _("The file has errors; nothing was imported."), code="rows_invalid"
+        )
+        self.errors = errors

@@ -2,14 +2,16 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from gongzhi.core import scoping
+from gongzhi.core.errors import ActionError, RowsInvalid
 from gongzhi.org.models import OrgUnit
 from gongzhi.people.models import Resident
 
@@ -57,3 +59,29 @@ def console(request):
         "is_district": scoping.unit_scope(user, scoping.IMPORT) is None,
     }
     return render(request, "core/console.html", context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+def run_import(request, do_import, *args):
+    """Run an import action on the uploaded ``file``: (result, row errors). Refusals become
+    page messages; a file with bad rows returns its row errors for the page's table."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+        return None, []
+    try:
+        return do_import(request.user, *args, upload.read(), upload.name), []
+    except RowsInvalid as exc:
+        messages.error(request, exc.message)
+        return None, exc.errors
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return None, []

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core import scoping
-from gongzhi.core.errors import ActionError, PermissionDenied
+from gongzhi.core.errors import ActionError, PermissionDenied, RowsInvalid
 from gongzhi.core.models import record_event
 from gongzhi.core.tabular import read_table
 
@@ -36,10 +36,7 @@ TYPE_WORDS = {
 }
 
 
-class TreeImportError(ActionError):
-    def __init__(self, errors: list[tuple[int, str]]):
-        super().__init__(_("The file has errors; nothing was imported."), code="rows_invalid")
-        self.errors = errors
+TreeImportError = RowsInvalid  # kept as a name for callers
 
 
 def _root() -> OrgUnit:

@@ -1,17 +1,13 @@
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gongzhi.core import scoping
-from gongzhi.core.errors import ActionError
-from gongzhi.core.views import staff_required
+from gongzhi.core.views import run_import, staff_required, xlsx_response
 
 from . import actions, queries
 from .models import Building, OrgUnit
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @staff_required
@@ -48,28 +44,16 @@ def unit_detail(request, pk):
 
 @staff_required
 def tree_export(request):
-    resp = HttpResponse(queries.export_tree(request.user), content_type=XLSX)
-    resp["Content-Disposition"] = 'attachment; filename="org-tree.xlsx"'
-    return resp
+    return xlsx_response(queries.export_tree(request.user), "org-tree.xlsx")
 
 
 @staff_required
 def tree_import(request):
     errors = []
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose a file to upload."))
-        else:
-            try:
-                result = actions.do_import_tree(request.user, upload.read(), upload.name)
-            except actions.TreeImportError as exc:
-                errors = exc.errors
-                messages.error(request, exc.message)
-            except ActionError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Imported %(rows)d rows.") % {"rows": result["rows"]})
-                return redirect("org_units")
+        result, errors = run_import(request, actions.do_import_tree)
+        if result is not None:
+            messages.success(request, _("Imported %(rows)d rows.") % {"rows": result["rows"]})
+            return redirect("org_units")
     can = scoping.unit_scope(request.user, scoping.IMPORT) is None
     return render(request, "org/tree_import.html", {"errors": errors, "can_import": can})

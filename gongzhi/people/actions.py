@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core import crypto, scoping
-from gongzhi.core.errors import ActionError, PermissionDenied
+from gongzhi.core.errors import ActionError, PermissionDenied, RowsInvalid
 from gongzhi.core.identity import id_birth_date, id_gender, validate_id_number, validate_phone
 from gongzhi.core.models import record_event
 from gongzhi.core.tabular import read_table
@@ -197,10 +197,9 @@ KIND_WORDS = {
 YES = {"是", "y", "yes", "1", "true", "党员"}
 
 
-class RosterImportError(ActionError):
-    def __init__(self, errors: list[tuple[int, str]]):
-        super().__init__(_("The roster has errors; nothing was imported."), code="rows_invalid")
-        self.errors = errors
+class RosterImportError(RowsInvalid):
+    def __init__(self, errors):
+        super().__init__(errors, _("The roster has errors; nothing was imported."))
 
 
 def do_import_roster(actor, community_id: int, data: bytes, filename: str) -> dict:

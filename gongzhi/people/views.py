@@ -1,17 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import scoping
 from gongzhi.core.errors import ActionError
-from gongzhi.core.views import staff_required
+from gongzhi.core.views import run_import, staff_required, xlsx_response
 from gongzhi.groups.queries import my_groups
 from gongzhi.org.models import OrgUnit
-from gongzhi.org.views import XLSX
 
 from . import actions, queries
 from .models import Resident
@@ -90,11 +88,9 @@ def resident_unmask(request, pk):
 
 @staff_required
 def resident_export(request):
-    resp = HttpResponse(
-        queries.export_residents(request.user, **_filters(request)), content_type=XLSX
+    return xlsx_response(
+        queries.export_residents(request.user, **_filters(request)), "residents.xlsx"
     )
-    resp["Content-Disposition"] = 'attachment; filename="residents.xlsx"'
-    return resp
 
 
 @staff_required
@@ -102,20 +98,13 @@ def resident_import(request):
     errors = []
     communities = OrgUnit.objects.restrict(request.user, scoping.IMPORT).filter(kind="community")
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None or not request.POST.get("community"):
+        if not request.POST.get("community"):
             messages.error(request, _("Choose a community and a file."))
         else:
-            try:
-                result = actions.do_import_roster(
-                    request.user, request.POST["community"], upload.read(), upload.name
-                )
-            except actions.RosterImportError as exc:
-                errors = exc.errors
-                messages.error(request, exc.message)
-            except ActionError as exc:
-                messages.error(request, exc.message)
-            else:
+            result, errors = run_import(
+                request, actions.do_import_roster, request.POST["community"]
+            )
+            if result is not None:
                 messages.success(
                     request, _("Imported %(n)d residents.") % {"n": result["residents"]}
                 )

@@ -1,16 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import scoping
 from gongzhi.core.errors import ActionError
-from gongzhi.core.views import staff_required
+from gongzhi.core.views import staff_required, xlsx_response
 from gongzhi.org.models import Organisation, OrgUnit
-from gongzhi.org.views import XLSX
 from gongzhi.people.models import Resident
 
 from . import actions, queries
@@ -160,9 +158,9 @@ def bulk_dispatch(request):
 
 @staff_required
 def export(request):
-    resp = HttpResponse(queries.export_orders(request.user, **_filters(request)), content_type=XLSX)
-    resp["Content-Disposition"] = 'attachment; filename="work-orders.xlsx"'
-    return resp
+    return xlsx_response(
+        queries.export_orders(request.user, **_filters(request)), "work-orders.xlsx"
+    )
 
 
 @staff_required
