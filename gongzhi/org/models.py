@@ -34,6 +34,9 @@ class OrgUnit(models.Model):
     )
     office_address = models.CharField(_("office address"), max_length=200, blank=True)
     duty_phone = models.CharField(_("duty phone"), max_length=40, blank=True)
+    # centre point (WGS-84) of a grid or community, for placing map-point requests
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager()

@@ -50,3 +50,20 @@ def export_tree(user) -> bytes:
             rows.append([u.parent.name, u.name, _type_word(u), "", u.office_address, u.duty_phone])
     headers = ["街道", "社区", "社区类型", "网格", "办公地址", "值班电话"]
     return write_xlsx(headers, rows, title="组织架构")
+
+
+def nearest_grid(lat: float, lon: float, community_id: int | None = None) -> OrgUnit | None:
+    """The grid whose centre is nearest to a map point (equirectangular distance; the district
+    has about 1,200 grids, so a scan of their centres is cheaper than a spatial index)."""
+    import math
+
+    qs = OrgUnit.objects.filter(kind="grid", lat__isnull=False, lon__isnull=False)
+    if community_id:
+        qs = qs.filter(parent_id=community_id)
+    k = math.cos(math.radians(lat))
+    best = min(
+        qs.values_list("pk", "lat", "lon"),
+        key=lambda r: (r[1] - lat) ** 2 + ((r[2] - lon) * k) ** 2,
+        default=None,
+    )
+    return OrgUnit.objects.get(pk=best[0]) if best else None

@@ -127,6 +127,11 @@ class Builder:
                     f"{cname}党群服务中心",
                     duty_phone=f"025-8{self.rng.randrange(0, 10**6):06d}"[:12],
                 )
+                # Qixia lies around 32.05–32.25 N, 118.80–119.10 E; streets west to east
+                community.lat = 32.08 + self.rng.random() * 0.14
+                community.lon = 118.80 + (si - 1 + self.rng.random()) * 0.3 / len(
+                    self.scale.streets
+                )
                 community.save()
                 self.communities.append(community)
         n = len(self.communities)
@@ -142,7 +147,12 @@ class Builder:
             units = []
             for gi in range(g):
                 u = OrgUnit(
-                    kind="grid", name=f"第{gi + 1}网格", code=f"{c.code}-G{gi + 1:02d}", parent=c
+                    kind="grid",
+                    name=f"第{gi + 1}网格",
+                    code=f"{c.code}-G{gi + 1:02d}",
+                    parent=c,
+                    lat=c.lat + self.rng.uniform(-0.004, 0.004),
+                    lon=c.lon + self.rng.uniform(-0.004, 0.004),
                 )
                 units.append(u)
             self.grids[c.pk] = units

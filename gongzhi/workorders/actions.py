@@ -15,6 +15,7 @@ from gongzhi.core import scoping
 from gongzhi.core.errors import ActionError
 from gongzhi.core.workdays import extend_by_working_seconds, working_seconds_between
 from gongzhi.org.models import Household, Organisation, OrgUnit
+from gongzhi.org.queries import nearest_grid
 from gongzhi.people.models import Resident
 
 from . import sla
@@ -305,11 +306,17 @@ def do_submit(
         community = OrgUnit.objects.filter(pk=community_id, kind="community").first()
         if community is None:
             raise ActionError(_("Unknown community."), code="invalid", field="community")
+    map_point = lat is not None and lon is not None
     if reporter is None and own is not None and not is_staff:
         reporter = own
         if household is None and grid is None and community is None:
-            household = own.household
-            community = own.community
+            if map_point:  # a point on the map wins over the home address
+                grid = nearest_grid(lat, lon)
+            if grid is None:
+                household = own.household
+                community = own.community
+    if grid is None and household is None and map_point:
+        grid = nearest_grid(lat, lon, community.pk if community else None)
     if grid is not None and community is not None and grid.parent_id != community.pk:
         raise ActionError(
             _("The grid does not belong to this community."), code="invalid", field="grid"

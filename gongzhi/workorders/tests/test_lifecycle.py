@@ -198,3 +198,28 @@ def test_categories_seeded_by_migration(db):
     names = list(Category.objects.values_list("name", flat=True))
     assert names[:3] == ["物业服务", "环境卫生", "医疗教育"] and names[-1] == "其他"
     assert len(names) == 11
+
+
+def test_a_map_point_places_the_order_in_the_nearest_grid(district):
+    from gongzhi.org.models import OrgUnit
+
+    d = district
+    OrgUnit.objects.filter(pk=d.grid_a.pk).update(lat=32.100, lon=118.900)
+    OrgUnit.objects.filter(pk=d.grid_a2.pk).update(lat=32.110, lon=118.910)
+    OrgUnit.objects.filter(pk=d.grid_b.pk).update(lat=32.200, lon=119.000)
+    # a resident at a point near grid 2 (not their home grid 1)
+    o = A.do_submit(d.users["rita"], description="路口井盖松动", lat=32.1102, lon=118.9097)
+    assert o.grid == d.grid_a2 and o.community == d.a and o.household is None
+    # without a point: the home household decides
+    o = A.do_submit(d.users["rita"], description="楼道灯坏了")
+    assert o.grid == d.grid_a and o.household == d.household_a
+    # staff intake with a point inside a chosen community stays in that community
+    o = A.do_submit(
+        d.users["alice"],
+        description="电话反映：积水",
+        channel="phone",
+        community_id=d.a.pk,
+        lat=32.199,
+        lon=118.999,
+    )
+    assert o.community == d.a and o.grid in (d.grid_a, d.grid_a2)
