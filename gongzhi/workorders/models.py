@@ -367,6 +367,8 @@ class Open311Key(models.Model):
     @classmethod
     def issue(cls, name: str) -> tuple[Open311Key, str]:
         key = secrets.token_urlsafe(24)
+        while key[0] == "-":  # a leading dash would read as an option on the command line
+            key = secrets.token_urlsafe(24)
         return cls.objects.create(name=name, key_hash=cls.hash(key), prefix=key[:6]), key
 
     @classmethod

@@ -525,12 +525,12 @@ def test_key_command(db):
     call_command("open311", "key", "list", stdout=out)
     assert obj.prefix in out.getvalue() and "active" in out.getvalue()
     assert key not in out.getvalue()
-    call_command("open311", "key", "revoke", "--prefix", obj.prefix, stdout=io.StringIO())
+    call_command("open311", "key", "revoke", f"--prefix={obj.prefix}", stdout=io.StringIO())
     assert Open311Key.lookup(key) is None
     from django.core.management import CommandError
 
     with pytest.raises(CommandError):
-        call_command("open311", "key", "revoke", "--prefix", obj.prefix)
+        call_command("open311", "key", "revoke", f"--prefix={obj.prefix}")
 
 
 # --- live server: the georeport client and plain HTTP ---------------------------------------
