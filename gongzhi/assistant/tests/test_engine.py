@@ -153,8 +153,13 @@ def test_emergency_detector_directly():
 
 
 def test_every_emergency_in_eval_set_is_recognised(engine):
+    # the "fresh" split is an unseen check reported by benchmarks/assistant.py, not a target
     with DATA.open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["expected_kind"] == "emergency"]
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["expected_kind"] == "emergency" and r["split"] != "fresh"
+        ]
     assert len(rows) >= 25
     missed = [r["question"] for r in rows if engine.answer(r["question"]).kind != "emergency"]
     assert missed == []
@@ -208,6 +213,243 @@ def test_question_about_a_problem_is_answered_not_handed_off(engine):
     assert not detect_handoff(normalize("楼下的KTV半夜吵得人睡不着怎么办"))
     assert detect_handoff(normalize("楼上天天半夜装修吵死了"))
     assert engine.answer("路灯不亮找谁修").kind == "answer"
+
+
+# -- second round: entry + question ranking, out-of-scope lexicon, emergencies, follow-ups --
+
+# my own wordings (not in the evaluation CSV): the "dev" probes of the second round
+EMERGENCY_PROBES = [
+    "对面楼窗户冒火苗了",
+    "楼道里的电动车烧着了",
+    "隔壁家厨房火苗窜出来了",
+    "我家阳台烧起来了快来",
+    "插座一直在冒火花还有焦糊味",
+    "楼下垃圾堆着火了",
+    "车库里一辆车自燃了",
+    "整栋楼都是烟，出不去了",
+    "屋里全是烟呛得不行",
+    "家里一股煤气味儿",
+    "燃气灶关了还是有味道，是不是漏了",
+    "楼道里天然气味很重",
+    "液化气罐漏气了",
+    "家里老人烧炭取暖晕过去了",
+    "孩子误喝了消毒水",
+    "一家人头晕恶心，可能是煤气中毒",
+    "电梯卡住了我在里面",
+    "孩子头卡在栏杆里拔不出来",
+    "电梯坏了里面有人",
+    "有人在江里喊救命",
+    "小孩在游泳池里沉下去了",
+    "水库里有人溺水",
+    "我妈碰到电线被电倒了",
+    "工人在电线杆上触电了",
+    "有人在楼下打架，拿着棍子",
+    "门口有人在砸我家门",
+    "家里进贼了，人还在屋里",
+    "前夫喝醉了拿菜刀要砍我",
+    "有人抢了我的包跑了",
+    "我老公喝醉了一直打我",
+    "我爸突然晕过去了",
+    "我妈心脏病犯了",
+    "孩子发高烧抽筋了",
+    "老人噎住了喘不过气",
+    "有人从楼上摔下来了",
+    "邻居大爷倒在楼道里一动不动",
+    "孕妇羊水破了要生了",
+    "被狗咬了好深的口子一直流血",
+    "吃东西过敏脸都肿了喘不上气",
+    "老人中风了半边身子不能动",
+    "有人倒地不起，口吐白沫",
+    "活着太累了，想一了百了",
+    "我准备吃安眠药结束这一切",
+    "邻居说要从阳台跳下去",
+    "我真想死了算了",
+    "快救救我",
+    "救人啊",
+    "谁来帮帮我，有人要杀我",
+    "有人晕倒在电梯里了",
+    "煤气罐着火了",
+    "楼上往下冒黑烟",
+    "我被人捅了一刀",
+    "老人在卫生间摔倒了叫不醒",
+]
+NOT_EMERGENCY_PROBES = [
+    "灭火器怎么用",
+    "家里备些啥消防器材",
+    "住高层万一着火怎么逃生",
+    "燃气报警器要装吗",
+    "燃气软管多久换一次",
+    "着火之后能马上回家吗",
+    "火灾后房子损失能申请救助吗",
+    "被狗咬了要打几针疫苗",
+    "怎么预防一氧化碳中毒",
+    "遇到家庭暴力怎么办",
+    "老人走失了怎么办",
+    "楼上漏水了",
+    "煤气费怎么交",
+    "燃气开户怎么办",
+    "打人犯法吗",
+    "孩子在学校被同学欺负了怎么办",
+    "电动车电池怎么用更安全",
+    "油锅起火应该怎么处理",
+    "心理压力大可以找谁聊聊",
+    "家里老人一个人住怎么防火",
+    "冬天用电热毯要注意什么",
+    "电线老化有什么风险",
+    "被狗咬了怎么办",
+    "遇到急病怎么叫救护车",
+    "楼下饭店油烟太大",
+    "邻居家狗一直叫",
+    "火灾扑灭后要做什么",
+    "车祸住院能走医保吗",
+    "家里突发火灾能申请救助吗",
+]
+OUT_OF_SCOPE_PROBES = [
+    "天猫双十一什么时候开始",
+    "京东618有什么优惠",
+    "闲鱼上卖东西怎么发货",
+    "顺丰寄到北京要几天",
+    "菜鸟驿站几点关门",
+    "手机充不进电怎么办",
+    "华为手机怎么截长图",
+    "蓝牙耳机连不上手机",
+    "电视机没信号怎么弄",
+    "宽带怎么续费",
+    "手机流量用超了怎么办",
+    "下周会降温吗",
+    "这几天空气质量怎么样",
+    "南京梅雨季什么时候结束",
+    "去三亚玩几天合适",
+    "鸡鸣寺樱花几月开",
+    "故宫门票怎么抢",
+    "周末带孩子去哪玩",
+    "特斯拉股价多少",
+    "基金定投怎么玩",
+    "理财产品哪个收益高",
+    "红烧排骨要炖多久",
+    "饺子馅怎么调",
+    "蛋挞怎么烤",
+    "今年最火的歌手是谁",
+    "王一博最近拍了什么剧",
+    "吃鸡游戏怎么玩",
+    "英雄联盟新赛季什么时候开",
+    "世界上最大的湖是哪个",
+    "一光年有多远",
+    "秦始皇是哪年统一六国的",
+    "猫为什么怕黄瓜",
+    "狗能吃巧克力吗",
+    "头发掉得厉害怎么办",
+    "晚上老是睡不着怎么办",
+    "怎么做ppt",
+    "excel怎么求和",
+    "帮我算一下15乘以23",
+    "英语四级多少分过",
+    "洗衣机有异味怎么清洗",
+    "空调不制冷怎么回事",
+    "冰箱结冰怎么办",
+    "怎么挑西瓜",
+    "推荐一款扫地机器人",
+    "今天油价多少",
+    "机票什么时候买便宜",
+    "火车票改签手续费多少",
+    "酒店怎么订便宜",
+    "附近有什么好吃的",
+    "情人节送什么礼物",
+    "微博怎么改名字",
+    "QQ密码忘了怎么办",
+    "抖音账号怎么注销",
+    "支付宝怎么实名认证",
+    "微信群怎么退出",
+    "网易云音乐会员多少钱",
+    "电脑怎么装打印机驱动",
+    "明天适合洗车吗",
+    "南京哪个商场人少",
+    "去日本旅游要办签证吗",
+]
+
+
+@pytest.mark.parametrize("question", EMERGENCY_PROBES)
+def test_emergency_wordings_recognised(question):
+    assert detect_emergency(normalize(question)) is not None
+
+
+@pytest.mark.parametrize("question", NOT_EMERGENCY_PROBES)
+def test_knowledge_questions_about_dangers_are_not_alarms(question):
+    assert detect_emergency(normalize(question)) is None
+
+
+def test_recurring_nuisance_is_a_complaint_not_an_emergency(engine):
+    reply = engine.answer("最近楼道里老有陌生人发小广告还撬门锁，希望加强巡逻")
+    assert reply.kind == "handoff"
+    reply = engine.answer("单元楼的电梯停了三天了，物业就贴了张纸，也不说啥时候修好")
+    assert reply.kind == "handoff"
+
+
+def test_everyday_out_of_scope_probes_are_not_answered(engine):
+    replies = {q: engine.answer(q) for q in OUT_OF_SCOPE_PROBES}
+    assert all(r.kind in ("unknown", "answer") for r in replies.values())  # no work order
+    answered = [q for q, r in replies.items() if r.kind == "answer"]
+    assert len(answered) <= 1, answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "微信怎么转账",
+        "秦淮河夜游几点开门",
+        "淘宝退货运费谁出",
+        "家里wifi连不上怎么办",
+        "长江大桥有多长",
+        "QQ密码忘了怎么办",
+        "抖音账号怎么注销",
+        "支付宝怎么实名认证",
+    ],
+)
+def test_out_of_scope_lexicon_word_not_in_the_entry_is_unknown(engine, question):
+    assert engine.answer(question).kind == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("老人去景区有优待吗", "yanglao-005"),
+        ("跑外卖受伤了有保障吗", "jiuye-034"),
+        ("老人不会用微信，社区有培训吗", "yanglao-032"),
+        ("送快递的灵活就业要登记吗", "jiuye-028"),
+        ("居住证怎么办理", "huji-026|huji-027"),
+    ],
+)
+def test_in_scope_questions_with_everyday_words_still_answered(engine, question, expected):
+    reply = engine.answer(question)
+    assert (reply.kind, reply.entry_id in expected.split("|")) == ("answer", True)
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "expected"),
+    [
+        ("长期护理保险是什么", "怎么办理", "yanglao-018"),
+        ("居民医保什么时候交费", "在哪里交", "shebao-003"),
+        ("产假多少天", "男的有几天", "shengyu-004"),
+        ("失业登记怎么办", "在哪里办", "jiuye-001"),
+    ],
+)
+def test_follow_up_asks_another_aspect(engine, previous, question, expected):
+    first = engine.answer(previous)
+    reply = engine.answer(question, context=first.context)
+    assert (reply.kind, reply.entry_id) == ("answer", expected)
+
+
+@pytest.mark.parametrize("question", ["再会", "你是人工客服吗"])
+def test_more_smalltalk(engine, question):
+    assert engine.answer(question).kind == "smalltalk"
+
+
+def test_ranking_variants_build_and_answer():
+    entries = load_entries()[:40]
+    for over in ({"w_entry": 0.0, "w_answer": 0.0}, {"answer_words_only": False}):
+        eng = Engine.from_entries(entries, **over)
+        reply = eng.answer(entries[0]["question"])
+        assert (reply.kind, reply.entry_id) == ("answer", entries[0]["id"])
 
 
 # -- placeholders --------------------------------------------------------------------------
