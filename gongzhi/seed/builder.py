@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -425,6 +426,7 @@ class Builder:
 
     # --- all -----------------------------------------------------------------------------
     def build(self):
+        t0 = time.monotonic()
         with transaction.atomic():
             self.build_tree()
             self.build_organisations()
@@ -453,12 +455,17 @@ class Builder:
         with transaction.atomic():
             self.build_staff(community_members)
             self.build_demo_residents(community_members)
+        self.log(f"foundation (org tree, people, groups, staff): {time.monotonic() - t0:.1f}s")
         from gongzhi.workorders import seed as workorder_seed
 
+        t1 = time.monotonic()
         workorder_seed.build(self, community_members)
+        self.log(f"work orders: {time.monotonic() - t1:.1f}s")
         from gongzhi.chat import seed as chat_seed
 
+        t1 = time.monotonic()
         chat_seed.build(self)
+        self.log(f"group messages: {time.monotonic() - t1:.1f}s")
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")
