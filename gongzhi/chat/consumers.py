@@ -31,7 +31,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         for gid in list(getattr(self, "last_sent", {})):
-            await self.channel_layer.group_discard(group_name(gid), self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group_name(gid), self.channel_name)
+            except Exception:  # noqa: BLE001 — a busy Redis must not break the close; the
+                pass  # membership expires on its own (channels_redis group_expiry)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
