@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import scoping
-from gongzhi.core.errors import ActionError
+from gongzhi.core.errors import ActionError, required_text
 from gongzhi.core.models import record_event
 from gongzhi.groups.models import CommunityGroup, Membership
 from gongzhi.people.models import Resident
@@ -515,9 +515,7 @@ def do_report(user, message_id: int, reason: str) -> Report:
     if msg is None:
         raise Http404("not found")
     chat_access(user, msg.group_id)
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ActionError(_("Say why you report this message."), field="reason")
+    reason = required_text(reason, _("Say why you report this message."), field="reason")
     try:
         with transaction.atomic():
             return Report.objects.create(

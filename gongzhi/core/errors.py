@@ -30,3 +30,14 @@ class RowsInvalid(ActionError):
             message or _("The file has errors; nothing was imported."), code="rows_invalid"
         )
         self.errors = errors
+
+
+def required_text(
+    value, message: str, *, field: str, code: str = "invalid", min_length: int = 2
+) -> str:
+    """The stripped text, or ActionError(message) when it is shorter than ``min_length``
+    (reasons, comments: "a reason is required" everywhere an action asks for one)."""
+    value = (value or "").strip()
+    if len(value) < min_length:
+        raise ActionError(message, code=code, field=field)
+    return value

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core import crypto, scoping
-from gongzhi.core.errors import ActionError, PermissionDenied, RowsInvalid
+from gongzhi.core.errors import ActionError, PermissionDenied, RowsInvalid, required_text
 from gongzhi.core.identity import id_birth_date, id_gender, validate_id_number, validate_phone
 from gongzhi.core.models import record_event
 from gongzhi.core.tabular import read_table
@@ -116,9 +116,9 @@ def do_unmask_resident(
     fields = [f for f in dict.fromkeys(fields) if f in UNMASKABLE]
     if not fields:
         raise ActionError(_("Choose which fields to show."), code="fields")
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ActionError(_("Give a reason for viewing personal data."), code="reason")
+    reason = required_text(
+        reason, _("Give a reason for viewing personal data."), field="reason", code="reason"
+    )
     resident = scoping.access(Resident, actor, resident_id, scoping.UNMASK)
     with transaction.atomic():
         AccessLog.objects.create(

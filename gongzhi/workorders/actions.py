@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import scoping
-from gongzhi.core.errors import ActionError
+from gongzhi.core.errors import ActionError, required_text
 from gongzhi.core.workdays import extend_by_working_seconds, working_seconds_between
 from gongzhi.org.models import Household, Organisation, OrgUnit
 from gongzhi.org.queries import nearest_grid
@@ -436,9 +436,7 @@ def do_start(user, order_id: int, comment: str = "") -> WorkOrder:
 
 def do_return(user, order_id: int, reason: str) -> WorkOrder:
     """退单: the handler sends the order back to the dispatcher, with a reason."""
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ActionError(_("Give a reason for returning the order."), field="reason")
+    reason = required_text(reason, _("Give a reason for returning the order."), field="reason")
     with transaction.atomic():
         o = _lock(user, order_id)
         _require(is_handler(user, o), _("Only the handling unit can return this order."))
@@ -484,9 +482,7 @@ def do_add_cohandler(user, order_id: int, org_id: int, comment: str = "") -> Wor
 
 
 def do_request_suspension(user, order_id: int, reason: str) -> WorkOrder:
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ActionError(_("Give a reason for suspending the order."), field="reason")
+    reason = required_text(reason, _("Give a reason for suspending the order."), field="reason")
     with transaction.atomic():
         o = _lock(user, order_id)
         _require(is_handler(user, o), _("Only the handling unit can ask to suspend."))
@@ -570,9 +566,7 @@ def do_resume(user, order_id: int, comment: str = "") -> WorkOrder:
 
 
 def do_resolve(user, order_id: int, comment: str, photos: list | None = None) -> WorkOrder:
-    comment = (comment or "").strip()
-    if len(comment) < 2:
-        raise ActionError(_("Say how the problem was resolved."), field="comment")
+    comment = required_text(comment, _("Say how the problem was resolved."), field="comment")
     photos = photos or []
     if len(photos) > MAX_PHOTOS:
         raise ActionError(_("At most 9 photos."), code="too_many_photos", field="photos")
@@ -623,9 +617,7 @@ def do_rate(user, order_id: int, rating: str, comment: str = "") -> WorkOrder:
 def do_reopen(user, order_id: int, reason: str) -> WorkOrder:
     """After an unsatisfied rating the resident may reopen once; the same handler gets it back
     with a fresh completion limit."""
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ActionError(_("Say what is still wrong."), field="reason")
+    reason = required_text(reason, _("Say what is still wrong."), field="reason")
     with transaction.atomic():
         o = _reporter_lock(user, order_id)
         _require_state(o, (State.RATED,), _("reopen"))
@@ -666,9 +658,7 @@ def do_close(user, order_id: int, comment: str = "") -> WorkOrder:
 
 def do_reject(user, order_id: int, reason: str) -> WorkOrder:
     """不予受理: not a matter for the platform (with the reason shown to the resident)."""
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ActionError(_("Give a reason."), field="reason")
+    reason = required_text(reason, _("Give a reason."), field="reason")
     with transaction.atomic():
         o = _lock(user, order_id, scoping.CHANGE)
         _require(is_dispatcher(user, o), _("Only community staff can reject requests."))
