@@ -30,10 +30,11 @@ TRAIN_CSV = DATA_DIR / "requests_train.csv"
 EVAL_CSV = DATA_DIR / "requests_eval.csv"
 
 # Chosen by 5-fold cross-validation on requests_train.csv (see --select): the best CV macro-F1
-# of the grid {svm, nbsvm, lr} x C x char n-gram range x min_df.
+# of the grid {ens, svm, nbsvm, lr} x C x char n-gram range x min_df (ens = nbsvm + ridge,
+# C=1: CV macro-F1 0.9543 against 0.9537 for the previous choice, nbsvm C=0.3).
 DEFAULT_OPTIONS: dict = dict(
-    model="nbsvm",
-    C=0.3,
+    model="ens",
+    C=1.0,
     class_weight="balanced",
     char_ngram=(1, 2),
     word_ngram=(1, 2),
@@ -43,7 +44,12 @@ DEFAULT_OPTIONS: dict = dict(
 )
 SELECT_GRID = [
     dict(DEFAULT_OPTIONS, model=m, C=c, char_ngram=cn, min_df=md)
-    for m, cs in (("svm", (0.3, 1.0)), ("nbsvm", (0.3, 1.0)), ("lr", (10.0, 30.0)))
+    for m, cs in (
+        ("ens", (0.3, 1.0)),
+        ("svm", (0.3, 1.0)),
+        ("nbsvm", (0.3, 1.0)),
+        ("lr", (10.0, 30.0)),
+    )
     for c in cs
     for cn in ((1, 2), (1, 3))
     for md in (1, 2)
@@ -92,14 +98,16 @@ def _macro_f1(gold, pred) -> float:
 
 
 def tune_threshold(gold, pred, score) -> tuple[float, list[dict]]:
-    """Threshold maximising out-of-fold macro-F1 (11 labels incl. 其他); ties → lowest."""
+    """Threshold maximising out-of-fold macro-F1 (11 labels incl. 其他); on a tie, the median
+    of the tied thresholds (the middle of a plateau, rather than its edge)."""
     curve = []
     for t in np.round(np.arange(0.0, 0.81, 0.025), 3):
         curve.append(
             {"threshold": float(t), "macro_f1": _macro_f1(gold, _apply_threshold(pred, score, t))}
         )
-    best = max(curve, key=lambda c: (round(c["macro_f1"], 4), -c["threshold"]))
-    return best["threshold"], curve
+    top = max(round(c["macro_f1"], 4) for c in curve)
+    tied = [c["threshold"] for c in curve if round(c["macro_f1"], 4) == top]
+    return tied[(len(tied) - 1) // 2], curve
 
 
 def select_options(texts, labels) -> dict:

@@ -127,7 +127,7 @@ def test_scores_are_probabilities_and_fast_path_matches(model, data):
         assert score == pytest.approx(float(row.max()), abs=1e-5)
 
 
-@pytest.mark.parametrize("model_name", ["lr", "sgd", "nbsvm"])
+@pytest.mark.parametrize("model_name", ["lr", "sgd", "nbsvm", "svm", "ridge", "ens"])
 def test_other_models(data, model_name):
     (texts, labels), (test_texts, test_labels) = data
     m = clf.train(texts, labels, model=model_name, calibrate=False)
@@ -154,6 +154,34 @@ def test_train_rejects_bad_input():
         clf.train(["a", "b"], ["x", "y"], bogus=1)
     with pytest.raises(ValueError):
         clf.train(["a", "b"], ["x", "y"], model="bert")
+
+
+def test_default_is_calibrated_ensemble_of_linear_members(model, data):
+    """The default model averages nbsvm and ridge, each divided by its out-of-fold softmax
+    temperature, folded into one linear layer; training-only token caches are not kept."""
+    (texts, labels), (test_texts, _) = data
+    assert model.options.model == "ens"
+    assert model.meta["calibrated"] is True
+    temps = {k: v["temperature"] for k, v in model.meta["ensemble"].items()}
+    assert set(temps) == set(clf.ENSEMBLE_MEMBERS)
+    for _name, vec, _w in model.blocks:
+        if vec.tokenizer is not None:
+            assert vec.tokenizer is nlp_text.tokenize_normalized
+    blocks = clf._make_vectorizers(model.options, len(texts))  # fresh: the fixture is shared
+    Xtr = clf._fit_blocks(blocks, model._docs(texts))
+    X = clf._transform_blocks(blocks, model._docs(test_texts))
+    y = np.array([model.labels.index(lab) for lab in labels])
+    members = clf._fit_members(model.options, Xtr, y, len(model.labels))
+    expected = sum((np.asarray(X @ c.T) + b) / (len(members) * temps[k]) for k, c, b in members)
+    assert np.allclose(model.decision_function(test_texts), expected, atol=1e-3)
+
+
+def test_min_df_default_depends_on_size_and_text_length():
+    opts = clf.Options()
+    assert clf._min_df(opts, 500, 300.0) == 1  # small data
+    assert clf._min_df(opts, 5000, 300.0) == 2  # many long bodies
+    assert clf._min_df(opts, 5000, 20.0) == 1  # many short titles
+    assert clf._min_df(clf.Options(min_df=3), 5000, 20.0) == 3
 
 
 def test_save_load_round_trip(model, data, tmp_path):
