@@ -62,13 +62,17 @@ def _supervisors(orders, level: int) -> dict[int, list[int]]:
     return {o.pk: by_unit.get(o.street_id if unit_attr else None, []) for o in orders}
 
 
+def _drain(qs):
+    """Batches of the rows still matching ``qs``; each pass must take its rows out of it
+    (reminded, escalated to a later rung, closed), so the loop ends."""
+    while batch := list(qs[:BATCH]):
+        yield batch
+
+
 def remind(now: dt.datetime) -> int:
     n = 0
     qs = WorkOrder.objects.filter(state__in=RUNNING, remind_at__lte=now).order_by("pk")
-    while True:
-        batch = list(qs[:BATCH])
-        if not batch:
-            return n
+    for batch in _drain(qs):
         handlers = _handler_users(batch)
         with transaction.atomic():
             notes = [
@@ -84,15 +88,13 @@ def remind(now: dt.datetime) -> int:
             Notification.objects.bulk_create(notes, batch_size=BATCH)
             WorkOrder.objects.filter(pk__in=[o.pk for o in batch]).update(remind_at=None)
         n += len(batch)
+    return n
 
 
 def escalate(now: dt.datetime) -> int:
     n = 0
     qs = WorkOrder.objects.filter(state__in=RUNNING, next_escalation_at__lte=now).order_by("pk")
-    while True:
-        batch = list(qs[:BATCH])
-        if not batch:
-            return n
+    for batch in _drain(qs):
         reporters = _reporter_users(batch)
         events, notes = [], []
         for o in batch:
@@ -141,16 +143,14 @@ def escalate(now: dt.datetime) -> int:
             Event.objects.bulk_create(events, batch_size=BATCH)
             Notification.objects.bulk_create(notes, batch_size=BATCH)
         n += len(batch)
+    return n
 
 
 def auto_close(now: dt.datetime) -> int:
     cutoff = now - dt.timedelta(days=AUTO_CLOSE_DAYS)
     qs = WorkOrder.objects.filter(state=State.RESOLVED, resolved_at__lt=cutoff).order_by("pk")
     n = 0
-    while True:
-        batch = list(qs[:BATCH])
-        if not batch:
-            return n
+    for batch in _drain(qs):
         with transaction.atomic():
             Event.objects.bulk_create(
                 [
@@ -170,6 +170,7 @@ def auto_close(now: dt.datetime) -> int:
                 state=State.CLOSED, closed_at=now, updated_at=now
             )
         n += len(batch)
+    return n
 
 
 def sweep(now: dt.datetime | None = None) -> dict:
