@@ -71,7 +71,8 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_attachments(obj):
-        return [a.file.url for a in obj.attachments.all()]
+        atts = getattr(obj, "new_attachments", None)  # set on a just-created event
+        return [a.file.url for a in (obj.attachments.all() if atts is None else atts)]
 
 
 class OrderDetail(OrderOut):
@@ -185,7 +186,8 @@ def create_order(request, payload: OrderIn):
         data.pop("reporter_name")
         data.pop("reporter_phone")
     order = actions.do_submit(request.user, **data)
-    return Status(201, _detail(order, request.user))
+    order.timeline = [order.submit_event]
+    return Status(201, order)
 
 
 @router.get("/{order_id}", response=OrderDetail, url_name="order")

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import search
 from gongzhi.core.fields import EncryptedTextField
 from gongzhi.core.identity import mask_name, mask_phone
 from gongzhi.core.scoping import ScopedManager
@@ -148,16 +149,24 @@ class WorkOrder(models.Model):
         _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # FKs led by a composite index in Meta.indexes carry no index of their own (fewer writes)
     reporter = models.ForeignKey(
-        Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        Resident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        db_index=False,
     )
     reporter_name = EncryptedTextField(_("reporter name"), blank=True)
     reporter_phone = EncryptedTextField(_("reporter phone"), blank=True)
     hide_identity = models.BooleanField(_("hide my identity from the public"), default=False)
     street = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     grid = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -180,6 +189,7 @@ class WorkOrder(models.Model):
         on_delete=models.PROTECT,
         related_name="orders",
         verbose_name=_("handling organisation"),
+        db_index=False,
     )
     cohandlers = models.ManyToManyField(
         Organisation, blank=True, related_name="cohandled_orders", verbose_name=_("co-handlers")
@@ -213,7 +223,9 @@ class WorkOrder(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # bigram search document (gongzhi.core.search), indexed by FTS5 / GIN outside the ORM
+    search_terms = models.TextField(blank=True, default="", editable=False)
+    created_at = models.DateTimeField(default=timezone.now)  # indexed by wo_recent
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager()
@@ -233,6 +245,14 @@ class WorkOrder(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.search_terms:
+            self.search_terms = self.search_document()
+        super().save(*args, **kwargs)
+
+    def search_document(self) -> str:
+        return search.document(self.number, self.title, self.description, self.address)
 
     @classmethod
     def resident_scope_q(cls, user):
