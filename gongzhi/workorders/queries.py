@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from gongzhi.core import scoping
+from gongzhi.core import scoping, search
 from gongzhi.core.tabular import write_xlsx
 
 from .models import OPEN, RUNNING, Event, Notification, State, WorkOrder
 
+ORDER_NUMBER = re.compile(r"^[Gg][Zz]\d{8,}$")
 LIST_RELATED = ("category", "community", "grid", "handler_org", "handler_unit")
 
 
@@ -55,9 +57,11 @@ def orders_for(
                 d1 + dt.timedelta(days=1), dt.time(0), timezone.get_current_timezone()
             )
         )
-    if q:
-        q = q.strip()[:50]
-        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(description__icontains=q))
+    q = (q or "").strip()[:50]
+    if ORDER_NUMBER.match(q):
+        qs = qs.filter(number=q.upper())
+    elif q:
+        qs = search.matching(qs, q, ("title", "description", "address"))
     if mine:
         ids = scoping.unit_scope(user, scoping.CHANGE) or frozenset()
         orgs = scoping.organisation_scope(user)

@@ -269,6 +269,7 @@ ORDER_COLS = (
     "rated_at",
     "reopen_count",
     "source_ref",
+    "search_terms",
     "created_at",
     "updated_at",
 )
@@ -302,6 +303,7 @@ def _insert_orders(orders: list[WorkOrder]) -> None:
             o.pk = next_id
             next_id += 1
             o.reporter_name = o.reporter_phone = ""  # intake by residents: no contact copy
+            o.search_terms = o.search_document()
             rows.append(
                 tuple(adapt(getattr(o, c)) if c in DATETIMES else getattr(o, c) for c in ORDER_COLS)
             )
