@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -37,47 +38,66 @@ def timed(fn, n):
     return out
 
 
-def worker(orders: int, creates: int) -> dict:
+def worker(orders: int, creates: int, phase: str) -> dict:
+    """``setup`` builds the database; ``measure`` runs in a fresh process, as a server would,
+    so the seed's objects and its write-ahead log do not weigh on the figures."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.utils import timezone
 
+    from gongzhi.chat import seed as chat_seed
     from gongzhi.groups.models import Membership
-    from gongzhi.people.models import User
     from gongzhi.seed import district as D
     from gongzhi.seed.builder import Builder, Scale
     from gongzhi.workorders import seed as order_seed
     from gongzhi.workorders.models import WorkOrder
-    from gongzhi.workorders.sweep import sweep
 
+    if phase == "measure":
+        return measure(creates)
     call_command("migrate", verbosity=0)
     t0 = time.monotonic()
     scale = Scale(
         "bench", D.STREETS_SEED, households=25_200, group_members=20_000, groups=1160, grids=1200
     )
     b = Builder(scale, 7, progress=False)
-    # the foundation without its own order history; orders are added below at the asked size
-    real_build = order_seed.build
-    order_seed.build = lambda *a, **k: 0
+    # the foundation without its own order history (added below at the asked size) and without
+    # group messages (not read here)
+    real_build, real_chat = order_seed.build, chat_seed.build
+    order_seed.build = chat_seed.build = lambda *a, **k: 0
     b.build()
-    order_seed.build = real_build
+    order_seed.build, chat_seed.build = real_build, real_chat
     members = {}
     for rid, cid, gid in Membership.objects.filter(
         group__kind__in=["residents", "building"]
     ).values_list("resident_id", "community_id", "resident__grid_id"):
         members.setdefault(cid, []).append((0, rid, gid, False))
     order_seed.build(b, members, count=orders)
-    setup_s = time.monotonic() - t0
-    res = {
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+    return {
         "vendor": connection.vendor,
         "orders": WorkOrder.objects.count(),
-        "setup_seconds": round(setup_s, 1),
+        "setup_seconds": round(time.monotonic() - t0, 1),
     }
+
+
+def measure(creates: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from gongzhi.people.models import User
+    from gongzhi.workorders.models import WorkOrder
+    from gongzhi.workorders.sweep import sweep
+
+    res = {"vendor": connection.vendor, "load_avg_before": round(os.getloadavg()[0], 2)}
 
     def client(username):
         c = Client()
@@ -86,11 +106,46 @@ def worker(orders: int, creates: int) -> dict:
 
     resident = client("resident")
     body = json.dumps({"description": "楼道灯坏了，晚上看不见路", "category": "municipal"})
-    t = time.perf_counter()
-    for _ in range(creates):
+
+    def create():
         r = resident.post("/api/v1/orders", body, content_type="application/json")
         assert r.status_code == 201, r.content
-    res["api_create_per_s"] = round(creates / (time.perf_counter() - t), 1)
+
+    for _ in range(20):  # warm: imports, caches, prepared connection
+        create()
+    lat = timed(create, creates)
+    res["api_create_per_s"] = round(creates / sum(lat), 1)
+    # the best 50-create stretch: what the code costs when the shared machine lets it run
+    res["api_create_per_s_best_50"] = round(
+        max(50 / sum(lat[i : i + 50]) for i in range(0, max(1, len(lat) - 49), 10)), 1
+    )
+    res["api_create_p95_ms"] = pct(lat, 0.95)
+    # a WSGI worker process with 4 threads: the GIL shares one core, but one request's commit
+    # (an fsync on PostgreSQL) overlaps another's Python work
+    threads, per = 4, max(1, creates // 4)
+    errors = []
+
+    def run_thread():
+        from django.db import connection as conn
+
+        c = Client()
+        c.force_login(User.objects.get(username="resident"))
+        try:
+            for _ in range(per):
+                r = c.post("/api/v1/orders", body, content_type="application/json")
+                if r.status_code != 201:
+                    errors.append(r.status_code)
+        finally:
+            conn.close()
+
+    pool = [threading.Thread(target=run_thread) for _ in range(threads)]
+    t = time.perf_counter()
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    assert not errors, errors
+    res["api_create_per_s_4_threads"] = round(threads * per / (time.perf_counter() - t), 1)
 
     worker_c, admin_c = client("worker"), client("admin")
     n = 40
@@ -129,27 +184,39 @@ def worker(orders: int, creates: int) -> dict:
 
 
 def run_child(env, orders, creates):
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", "--orders", str(orders), "--creates", str(creates)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = {}
+    for phase in ("setup", "measure"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                phase,
+                "--orders",
+                str(orders),
+                "--creates",
+                str(creates),
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        res.update(json.loads(out.stdout.strip().splitlines()[-1]))
+    return res
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", choices=["sqlite", "postgresql"])
-    ap.add_argument("--child", action="store_true")
+    ap.add_argument("--child", choices=["setup", "measure"])
     ap.add_argument("--orders", type=int, default=120_000)
     ap.add_argument("--creates", type=int, default=500)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(worker(args.orders, args.creates), ensure_ascii=False))
+        print(json.dumps(worker(args.orders, args.creates, args.child), ensure_ascii=False))
         return
     orders, creates = (10_000, 200) if args.quick else (args.orders, args.creates)
     only = args.only or ("sqlite" if args.quick else None)
