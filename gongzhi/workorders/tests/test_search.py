@@ -23,7 +23,15 @@ def _found(user, q):
     return set(queries.orders_for(user, q=q).values_list("title", flat=True))
 
 
-def test_search_is_exact_substring_and_scoped(district):
+@pytest.fixture(params=["sparse", "dense"])
+def plan(request, monkeypatch):
+    """Run a test through both SQLite query plans (driven by the hits / by the list order)."""
+    if request.param == "dense":
+        monkeypatch.setattr(search, "DENSE_HITS", 0)
+    return request.param
+
+
+def test_search_is_exact_substring_and_scoped(district, plan):
     d = district
     rita, rob = d.users["rita"], d.users["rob"]
     A.do_submit(rita, title="三栋电梯坏了", description="三栋电梯坏了，困人", category="property")
@@ -41,7 +49,7 @@ def test_search_is_exact_substring_and_scoped(district):
     assert _found(alice, "不存在的问题") == set()
 
 
-def test_search_by_number_and_latin_words(district):
+def test_search_by_number_and_latin_words(district, plan):
     d = district
     o = A.do_submit(d.users["rita"], description="WiFi 信号差", category="other")
     alice = d.users["alice"]
@@ -50,7 +58,7 @@ def test_search_by_number_and_latin_words(district):
     assert _found(alice, "wifi") == {o.title}
 
 
-def test_index_follows_updates_and_deletes(district):
+def test_index_follows_updates_and_deletes(district, plan):
     d = district
     o = A.do_submit(d.users["rita"], description="井盖丢了很危险", category="municipal")
     alice = d.users["alice"]
