@@ -11,7 +11,9 @@ shipped; ~5,650 entries) — it measures:
 * quality on every split of the evaluation set gongzhi/assistant/data/eval_questions.csv:
   ``dev`` (the engine's choices were made on it), ``test`` (dev+test cross-checks only),
   ``holdout`` (a small set written after the first test run) and ``fresh`` (written before the
-  second round of engine changes and never tuned on): top-1 accuracy of answer questions
+  second round of engine changes and never tuned on) and ``unseen`` (151 colloquial questions with
+  typos and Nanjing words, written and labelled before the engine was run on them; never tuned
+  on): top-1 accuracy of answer questions
   (stand-alone and follow-ups), handoff precision / recall / category accuracy, emergency
   recall and false alarms, smalltalk and unknown accuracy, out-of-scope questions answered from
   the knowledge base (and out-of-scope questions turned into a work order), overall accuracy.
@@ -187,7 +189,7 @@ def measure_speed(engine: Engine, questions: list[str], n_calls: int) -> dict:
     }
 
 
-SPLITS = ("dev", "test", "holdout", "fresh")
+SPLITS = ("dev", "test", "holdout", "fresh", "unseen")
 
 
 def bench_kb(
