@@ -38,6 +38,7 @@ DEFAULT_OPTIONS: dict = dict(
     class_weight="balanced",
     char_ngram=(1, 2),
     word_ngram=(1, 2),
+    word_weight=1.0,  # explicit: the shipped model was selected and built with 1.0
     min_df=1,
     max_chars=1000,
     random_state=0,

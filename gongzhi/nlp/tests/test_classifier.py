@@ -167,8 +167,10 @@ def test_default_is_calibrated_ensemble_of_linear_members(model, data):
     for _name, vec, _w in model.blocks:
         if vec.tokenizer is not None:
             assert vec.tokenizer is nlp_text.tokenize_normalized
-    blocks = clf._make_vectorizers(model.options, len(texts))  # fresh: the fixture is shared
-    Xtr = clf._fit_blocks(blocks, model._docs(texts))
+    docs = model._docs(texts)
+    # fresh vectorizers (the fixture is shared), with the same length-dependent defaults
+    blocks = clf._make_vectorizers(model.options, len(texts), mean_chars=clf._mean_chars(docs))
+    Xtr = clf._fit_blocks(blocks, docs)
     X = clf._transform_blocks(blocks, model._docs(test_texts))
     y = np.array([model.labels.index(lab) for lab in labels])
     members = clf._fit_members(model.options, Xtr, y, len(model.labels))
@@ -182,6 +184,19 @@ def test_min_df_default_depends_on_size_and_text_length():
     assert clf._min_df(opts, 5000, 300.0) == 2  # many long bodies
     assert clf._min_df(opts, 5000, 20.0) == 1  # many short titles
     assert clf._min_df(clf.Options(min_df=3), 5000, 20.0) == 3
+
+
+def test_word_weight_default_depends_on_text_length():
+    opts = clf.Options()
+    assert clf._word_weight(opts, 20.0) == clf.SHORT_WORD_WEIGHT < 1.0  # short titles
+    assert clf._word_weight(opts, 300.0) == 1.0  # long bodies
+    assert clf._word_weight(opts, None) == 1.0
+    assert clf._word_weight(clf.Options(word_weight=1.5), 20.0) == 1.5
+    short = clf.train(["电梯坏了", "路灯不亮", "电梯困人", "路灯坏了"], ["物业", "市政"] * 2)
+    assert [w for name, _v, w in short.blocks if name == "word"] == [clf.SHORT_WORD_WEIGHT]
+    long_texts = [t * 20 for t in ("电梯坏了很久", "路灯不亮很久", "电梯困人了", "路灯坏了啊")]
+    long = clf.train(long_texts, ["物业", "市政"] * 2)
+    assert [w for name, _v, w in long.blocks if name == "word"] == [1.0]
 
 
 def test_save_load_round_trip(model, data, tmp_path):
