@@ -28,3 +28,17 @@ def client_for(client, district):
         return c
 
     return make
+
+
+@pytest.fixture(scope="module")
+def restore_initial_data(django_db_blocker):
+    """A transactional test ends by flushing the database. Put back what the migrations created
+    (categories …) for the tests that run after it in this process (pytest-xdist --dist
+    loadfile runs other files after this one)."""
+    yield
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)

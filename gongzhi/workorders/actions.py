@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from .models import (
     OPEN,
     Attachment,
     Category,
+    DailySequence,
     Event,
     Notification,
     RoutingRule,
@@ -47,15 +48,25 @@ OWN_FIELDS = (
 
 
 def _number(now: dt.datetime) -> str:
-    prefix = f"GZ{timezone.localtime(now):%Y%m%d}"
-    # a range, not LIKE: SQLite's case-insensitive LIKE cannot use the unique index
-    last = (
-        WorkOrder.objects.filter(number__gt=prefix, number__lt=f"{prefix}~")
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
+    """The next order number of the day. One upsert both reserves it and locks the day's row;
+    the scan of existing numbers (an index range) keeps it above orders written without the
+    counter, such as the seed's."""
+    day = f"{timezone.localtime(now):%Y%m%d}"
+    prefix = f"GZ{day}"
+    seq_table, wo_table = DailySequence._meta.db_table, WorkOrder._meta.db_table
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    existing = (
+        f"(SELECT COALESCE(MAX(CAST(SUBSTR(number, 11) AS INTEGER)), 0) FROM {wo_table}"
+        " WHERE number > %s AND number < %s)"
     )
-    seq = int(last[-5:]) + 1 if last else 1
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {seq_table} (day, last) VALUES (%s, {existing} + 1)"
+            f" ON CONFLICT (day) DO UPDATE SET last = {greatest}({seq_table}.last, {existing}) + 1"
+            " RETURNING last",
+            [day, prefix, f"{prefix}~", prefix, f"{prefix}~"],
+        )
+        seq = cur.fetchone()[0]
     return f"{prefix}{seq:05d}"
 
 

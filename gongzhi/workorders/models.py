@@ -293,6 +293,18 @@ class WorkOrder(models.Model):
         return ""
 
 
+class DailySequence(models.Model):
+    """The last order number handed out per day (GZ + date + five digits). Taking the next one
+    locks this row until the creating transaction ends, so concurrent creates on PostgreSQL
+    never draw the same number and a rolled-back create leaves no gap."""
+
+    day = models.CharField(max_length=8, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day}: {self.last}"
+
+
 class Event(models.Model):
     """One step on an order's timeline."""
 
