@@ -128,13 +128,15 @@ def measure(creates: int) -> dict:
     def run_thread():
         from django.db import connection as conn
 
-        c = Client()
-        c.force_login(User.objects.get(username="resident"))
         try:
+            c = Client()
+            c.force_login(User.objects.get(username="resident"))
             for _ in range(per):
                 r = c.post("/api/v1/orders", body, content_type="application/json")
                 if r.status_code != 201:
                     errors.append(r.status_code)
+        except Exception as exc:  # a thread's failure must fail the benchmark, not vanish
+            errors.append(repr(exc))
         finally:
             conn.close()
 
