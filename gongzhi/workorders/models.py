@@ -295,8 +295,9 @@ class WorkOrder(models.Model):
 
 class DailySequence(models.Model):
     """The last order number handed out per day (GZ + date + five digits). Taking the next one
-    locks this row until the creating transaction ends, so concurrent creates on PostgreSQL
-    never draw the same number and a rolled-back create leaves no gap."""
+    locks this row until that (short) transaction ends, so concurrent creates on PostgreSQL
+    never draw the same number. Numbers only grow; a create that fails after drawing one
+    (a database error — validation comes first) leaves a gap."""
 
     day = models.CharField(max_length=8, primary_key=True)
     last = models.PositiveIntegerField(default=0)
