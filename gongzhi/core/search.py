@@ -74,6 +74,11 @@ def matching(qs: QuerySet, q: str, text_fields: tuple[str, ...]) -> QuerySet:
     found = query_terms(q)
     if found is None:
         return qs.filter(exact)
+    if len(found) == 1 and _CJK.match(found[0]) and q.strip() == found[0]:
+        # the query is one bigram: the index alone is exact (a document term comes from the
+        # text fields); no recheck, and PostgreSQL estimates the hits right instead of guessing
+        # the LIKE filter keeps 0.5 % of them
+        exact = Q()
     table = qs.model._meta.db_table
     if connection.vendor == "postgresql":
         hit = RawSQL(

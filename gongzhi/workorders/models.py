@@ -256,8 +256,14 @@ class WorkOrder(models.Model):
 
     @classmethod
     def resident_scope_q(cls, user):
-        # a subquery, not a join: keeps the staff inbox on the community/grid indexes
-        return Q(reporter_id__in=Resident.objects.filter(user_id=user.pk).values("pk"))
+        # literal ids, not a join or subquery: PostgreSQL then combines the community, grid and
+        # reporter indexes (BitmapOr) instead of scanning every order (worker inbox count at
+        # 120,000 orders: 47 ms seq scan before)
+        ids = user.__dict__.get("_gongzhi_resident_ids")
+        if ids is None:
+            ids = list(Resident.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+            user.__dict__["_gongzhi_resident_ids"] = ids
+        return Q(reporter_id__in=ids)
 
     @classmethod
     def organisation_scope_q(cls, org_ids):

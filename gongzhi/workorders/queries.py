@@ -32,7 +32,8 @@ def orders_for(
     mine=False,
     open_only=False,
 ):
-    qs = WorkOrder.objects.restrict(user).select_related(*LIST_RELATED)
+    # reporters fetched per page (the masked name is shown), not joined into the list query
+    qs = WorkOrder.objects.restrict(user).select_related(*LIST_RELATED).prefetch_related("reporter")
     if state:
         qs = qs.filter(state__in=state.split(",")) if "," in state else qs.filter(state=state)
     if open_only:
