@@ -72,7 +72,7 @@ class EventOut(Schema):
     @staticmethod
     def resolve_attachments(obj):
         atts = getattr(obj, "new_attachments", None)  # set on a just-created event
-        return [a.file.url for a in (obj.attachments.all() if atts is None else atts)]
+        return [a.url for a in (obj.attachments.all() if atts is None else atts)]
 
 
 class OrderDetail(OrderOut):

@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -359,6 +360,16 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.file.name
+
+    @property
+    def is_public(self) -> bool:
+        """Photos of the submission and of public timeline steps are public, as in Open311;
+        those of internal steps are for staff in scope."""
+        return self.event_id is None or self.event.public
+
+    @property
+    def url(self) -> str:
+        return reverse("order_attachment", args=[self.pk])
 
 
 class Notification(models.Model):

@@ -18,11 +18,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -214,8 +214,8 @@ def split_media(description: str) -> tuple[str, str | None]:
     return description[: m.start()], m.group(1)
 
 
-def _absolute(request, name: str) -> str:
-    return request.build_absolute_uri(default_storage.url(name))
+def _media_url(request, attachment_id: int) -> str:
+    return request.build_absolute_uri(reverse("order_attachment", args=[attachment_id]))
 
 
 # --- services ------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def orders():
         .annotate(
             note_comment=Subquery(latest.values("comment")[:1]),
             note_state=Subquery(latest.values("to_state")[:1]),
-            media_file=Subquery(media.values("file")[:1]),
+            media_id=Subquery(media.values("pk")[:1]),
         )
     )
 
@@ -337,7 +337,7 @@ def request_json(request, o: WorkOrder) -> dict:
         "zipcode": None,
         "lat": o.lat,
         "long": o.lon,
-        "media_url": _absolute(request, o.media_file) if o.media_file else linked,
+        "media_url": _media_url(request, o.media_id) if o.media_id else linked,
     }
 
 
@@ -565,13 +565,13 @@ def token(request, fmt: str, token: str):
 def request_updates(request, fmt: str):
     """mySociety extension: public timeline events (oldest first) in the date window."""
     start, end = window(request.GET)
-    media = Attachment.objects.filter(event=OuterRef("pk")).order_by("id").values("file")[:1]
+    media = Attachment.objects.filter(event=OuterRef("pk")).order_by("id").values("pk")[:1]
     events = (
         Event.objects.filter(public=True, created_at__gte=start, created_at__lte=end)
         .exclude(verb="submit")
         .select_related("order")
         .only("id", "to_state", "comment", "created_at", "order__number", "order__state")
-        .annotate(media_file=Subquery(media))
+        .annotate(media_id=Subquery(media))
         .order_by("created_at", "id")[:LIMIT]
     )
     data = [
@@ -581,7 +581,7 @@ def request_updates(request, fmt: str):
             "status": status_of(ev.to_state or ev.order.state),
             "updated_datetime": w3(ev.created_at),
             "description": scrub_text(ev.comment) or state_label(ev.to_state),
-            "media_url": _absolute(request, ev.media_file) if ev.media_file else None,
+            "media_url": _media_url(request, ev.media_id) if ev.media_id else None,
         }
         for ev in events
     ]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("orders/new/", views.new_order, name="order_new"),
     path("orders/<int:pk>/", views.my_order, name="order_mine_detail"),
     path("orders/<int:pk>/act/", views.my_order_act, name="order_mine_act"),
+    path("orders/attachments/<int:pk>/", views.attachment, name="order_attachment"),
     path("notifications/", views.notifications, name="notifications_page"),
     path(
         "public/communities/<int:community_id>/resolved/",

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from gongzhi.org.models import Organisation, OrgUnit
 from gongzhi.people.models import Resident
 
 from . import actions, queries
-from .models import Category, State, WorkOrder
+from .models import Attachment, Category, State, WorkOrder
 
 FILTERS = ("state", "category", "community", "grid", "date_from", "date_to", "q")
 
@@ -96,6 +97,26 @@ def my_order_act(request, pk):
     else:
         messages.success(request, _("Thank you, recorded."))
     return redirect("order_mine_detail", pk=pk)
+
+
+def attachment(request, pk):
+    """A photo, streamed after the same check as its order: public ones (the submission's and
+    public steps', as Open311 lists them) to anyone, the rest only inside the viewer's scope.
+    Never a link into the media folder, which the web server does not expose."""
+    att = get_object_or_404(Attachment.objects.select_related("event"), pk=pk)
+    if not att.is_public:
+        if not request.user.is_authenticated:
+            raise Http404("not found")
+        scoping.access(WorkOrder, request.user, att.order_id)
+    try:
+        fh = att.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("not found") from exc
+    resp = FileResponse(fh, content_type=att.content_type)
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Disposition"] = "inline"
+    resp["Cache-Control"] = "public, max-age=86400" if att.is_public else "private, max-age=600"
+    return resp
 
 
 @login_required

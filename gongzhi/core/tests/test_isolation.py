@@ -157,6 +157,9 @@ CASES = {
     "orders/<int:pk>/act/": lambda d, c: not_found(
         c.post(f"/orders/{b_order(d).pk}/act/", {"verb": "rate", "rating": "satisfied"})
     ),
+    "orders/attachments/<int:pk>/": lambda d, c: not_found(
+        c.get(f"/orders/attachments/{b_internal_photo(d).pk}/")
+    ),
     "notifications/": lambda d, c: (b_order(d), hides_b(c.get("/notifications/"))),
     "console/orders/": lambda d, c: (b_order(d), hides_b(c.get("/console/orders/"))),
     "console/orders/new/": lambda d, c: _no_new_order(
@@ -287,6 +290,20 @@ def b_order(d):
     from gongzhi.workorders.actions import do_submit
 
     return do_submit(d.users["rob"], description="乙村村口路灯不亮", category="municipal")
+
+
+def b_internal_photo(d):
+    """A photo on an internal (staff-only) step of a community-B order."""
+    from django.core.files.base import ContentFile
+
+    from gongzhi.workorders.models import Attachment, Event
+
+    o = b_order(d)
+    ev = Event.objects.create(order=o, verb="note", actor_label="bob", public=False)
+    att = Attachment(order=o, event=ev, content_type="image/png", size=8)
+    att.file.save("x.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    att.save()
+    return att
 
 
 def _api_orders(d, c):

@@ -413,7 +413,9 @@ def test_lifecycle_through_open311(client, district):
     A.do_resolve(d.users["grace"], o.pk, "已更换灯泡", photos=[("b.png", PNG)])
     (item,) = get(client, f"requests/{o.number}").json()
     assert item["status"] == "open" and item["status_notes"] == "已更换灯泡"
-    assert item["media_url"].startswith("http://testserver/media/orders/")
+    assert item["media_url"].startswith("http://testserver/orders/attachments/")
+    photo = client.get(item["media_url"].removeprefix("http://testserver"))
+    assert photo.status_code == 200 and b"".join(photo.streaming_content) == PNG
     A.do_close(alice, o.pk, "已办结")
     o.refresh_from_db()
     (item,) = get(client, f"requests/{o.number}").json()
@@ -448,7 +450,7 @@ def test_service_request_updates(client, district, fmt):
     assert {u["service_request_id"] for u in updates} == {o.number}
     assert [u["status"] for u in updates] == ["open"] * (len(updates) - 1) + ["closed"]
     resolved = next(u for u in updates if u["description"] == "已更换灯泡")
-    assert resolved["media_url"].startswith("http://testserver/media/orders/")
+    assert resolved["media_url"].startswith("http://testserver/orders/attachments/")
     assert "不属于本网格" not in resp.content.decode()
     assert all(u["updated_datetime"].endswith("+08:00") for u in updates)
     # the window applies to the updates' own times

@@ -2,6 +2,7 @@ import io
 import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from openpyxl import load_workbook
 
 from gongzhi.workorders import actions as A
@@ -118,3 +119,34 @@ def test_api_create_list_act_and_rate(district, client_for):
         ]
         == unread
     )
+
+
+def test_photos_are_served_through_the_order_check(district, client_for, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from gongzhi.workorders.models import Attachment, Event
+
+    settings.MEDIA_ROOT = tmp_path
+    d = district
+    o = A.do_submit(
+        d.users["rita"],
+        description="井盖丢了",
+        category="municipal",
+        photos=[SimpleUploadedFile("hole.png", PNG, "image/png")],
+    )
+    public = o.attachments.get()
+    internal_event = Event.objects.create(order=o, verb="note", actor_label="x", public=False)
+    internal = Attachment(order=o, event=internal_event, content_type="image/png", size=len(PNG))
+    internal.file.save("inside.png", ContentFile(PNG), save=False)
+    internal.save()
+    # links point at the checked view, never into the media folder
+    detail = client_for("rita").get(f"/api/v1/orders/{o.pk}").json()
+    assert detail["timeline"][0]["attachments"] == [f"/orders/attachments/{public.pk}/"]
+    anonymous = Client()
+    resp = anonymous.get(public.url)
+    assert resp.status_code == 200 and b"".join(resp.streaming_content) == PNG
+    assert resp["Content-Type"] == "image/png" and resp["X-Content-Type-Options"] == "nosniff"
+    assert anonymous.get(internal.url).status_code == 404
+    assert client_for("bob").get(internal.url).status_code == 404  # community B
+    assert client_for("alice").get(internal.url).status_code == 200  # community A staff
+    assert Client().get("/orders/attachments/999999/").status_code == 404
