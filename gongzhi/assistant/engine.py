@@ -23,8 +23,12 @@ Pipeline of :meth:`Engine.answer`, in order:
    weight: jieba words (domain dictionary + synonym table + a colloquial table, function words
    dropped), character bigrams and pinyin syllable bigrams (typo / variant tolerance), and the
    question type ("how / where / cost / time / material …", tells sibling entries apart).
-   Unknown query words are repaired first: homophone typos through pinyin (设保 → 社保,
-   居著证 → 居住证), words made up by jieba's HMM cut into known words.
+   Colloquial words are first rewritten to the knowledge base's wording, in questions and
+   knowledge base alike (``data/colloquial.txt``: 小伢 → 孩子, 户口本 → 户口簿, 退休金 → 养老金;
+   "我爷爷走了" → 去世). Unknown query words are then repaired: homophone typos of knowledge-base
+   words in any 2-4 character span of the text (抵保 → 低保, 失业今 → 失业金, 营业执造 → 营业执照
+   with southern-Mandarin fuzzy initials for 3+ characters; see :meth:`Engine.correct`) and in
+   jieba's words (设保 → 社保), words made up by jieba's HMM cut into known words.
    The confidence (0..1) is the harmonic mean of how much of the query the best question
    covers and how much of that question the query covers (content channels only). It must
    reach ``Config.threshold``; a short message most of whose content words (idf-weighted) the
@@ -57,6 +61,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -152,6 +157,11 @@ class Config:
     followup_topic_boost: float = 1.15  # score factor for entries of the previous topic
     followup_new_aspect: bool = True  # a follow-up asking another aspect avoids the last entry
     homophones: bool = True  # repair homophone typos through pinyin
+    colloquial: bool = True  # rewrite colloquial words (data/colloquial.txt) to the KB's wording
+    homophone_spans: bool = True  # repair homophone typos in 2-4 character spans of the text
+    fuzzy_pinyin: bool = (
+        True  # … also with southern-Mandarin fuzzy initials (z/zh, n/l …), 3+ chars
+    )
     emergency_reference: float = 0.5  # attach a matching safety entry above this confidence
     max_chars: int = 300  # a longer message is matched on its beginning
     suggestions: int = 3
@@ -223,6 +233,66 @@ _COLLOQUIAL = {
     )
     for w in [canon, *variants.split()]
 }
+
+COLLOQUIAL_PATH = Path(__file__).resolve().parent / "data" / "colloquial.txt"
+
+
+def load_colloquial(path: Path = COLLOQUIAL_PATH) -> dict[str, str]:
+    """The colloquial table ``{variant: canonical}`` (normalised; canonical words map to
+    themselves, so that "死亡证明" is not taken for the variant "死亡证" plus "明")."""
+    from gongzhi.nlp.text import normalize
+
+    table: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        words = [normalize(w) for w in line.split()]
+        for w in words:
+            table.setdefault(w, words[0])
+    return table
+
+
+# "我爷爷走了" / "老人没了以后": 走了 / 没了 / 不在了 right after a person means 去世
+_PERSON = (
+    "爷爷|奶奶|外公|外婆|爸爸|妈妈|父亲|母亲|父母|老人|老伴|老爷子|老太太|家人|亲人|公公|婆婆|"
+    "丈夫|老公|老婆|爱人|岳父|岳母|爸|妈"
+)
+_PASSED_AWAY = re.compile(
+    r"("
+    + _PERSON
+    + r")((?:[^，。,？?！!\s]{0,4}?)(?:昨天|前几天|上个月|去年|刚刚|刚|已经|突然|在家里?|在医院)?)"
+    r"(?:走了|没了|不在了)(?![一两三几好很多半]|路|步|丢|失|远|过来|过去|进|出)"
+)
+
+
+class _Colloquial:
+    """Rewrites colloquial words in normalised text to the knowledge base's wording."""
+
+    _lock = threading.Lock()
+    _rx: re.Pattern[str] | None = None
+    _table: dict[str, str] = {}
+
+    @classmethod
+    def pattern(cls) -> re.Pattern[str]:
+        if cls._rx is None:
+            with cls._lock:
+                if cls._rx is None:
+                    table = load_colloquial()
+                    alts = sorted(table, key=len, reverse=True)
+                    cls._table = table
+                    cls._rx = re.compile("|".join(re.escape(w) for w in alts))
+        return cls._rx
+
+    @classmethod
+    def rewrite(cls, norm: str) -> str:
+        rx = cls.pattern()
+        table = cls._table
+        out = rx.sub(lambda m: table[m.group()], norm)
+        if "走了" in out or "没了" in out or "不在了" in out:
+            out = _PASSED_AWAY.sub(r"\1\2去世", out)
+        return out
+
 
 # Question types: they tell sibling entries apart ("怎么办身份证" / "办身份证要多少钱").
 _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -405,6 +475,42 @@ def _combine(q_cov: float, d_cov: float, mode: str) -> float:
 
 def _clean_len(norm: str) -> int:
     return sum(len(m) for m in _KEEP.findall(norm))
+
+
+# characters that never take part in a homophone correction (function characters)
+_NO_FIX_CHARS = frozenset(
+    "的了吗呢吧啊呀嘛么着过得地和与或在是有不没也都就还又再才我你他她它这那哪谁啥咋"
+)
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_FUZZY_FINALS = (("ing", "in"), ("eng", "en"))
+
+
+def _fuzzy(py: str) -> str:
+    """A toneless syllable with the initials / finals southern Mandarin speakers (Nanjing
+    among them) do not tell apart merged: zh/z, ch/c, sh/s, n/l, -ing/-in, -eng/-en."""
+    for a, b in _FUZZY_INITIALS:
+        if py.startswith(a):
+            py = b + py[len(a) :]
+            break
+    for a, b in _FUZZY_FINALS:
+        if py.endswith(a):
+            py = py[: -len(a)] + b
+            break
+    return py
+
+
+def _pick_unique(count: Mapping[str, int], key) -> dict[str, str]:
+    """``{key(word): word}``; a key shared by several words keeps the most frequent one when
+    it is at least twice as frequent as the next, else none."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for w, n in count.items():
+        groups.setdefault(key(w), []).append((n, w))
+    out = {}
+    for k, ws in groups.items():
+        ws.sort(reverse=True)
+        if len(ws) == 1 or ws[0][0] >= 2 * ws[1][0]:
+            out[k] = ws[0][1]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -696,6 +802,7 @@ _OUT_OF_SCOPE = re.compile(
             r"游戏|王者荣耀|吃鸡|英雄联盟|上分|世界杯|nba|英超|欧冠|足球赛|篮球赛|总统",
             # homework, trivia, writing
             r"作业|作文|数学题|英语题|应用题|方程|公式|写一首|写诗|写一篇|翻译|笑话|段子|"
+            r"造句|组词|近义词|反义词|"
             r"有多(远|长|高)|星座|运势|算命|风水|简历|考研|四六级",
             # shopping and delivery apps
             r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|双十一|双11|购物车|优惠券|砍价|包邮|"
@@ -1045,7 +1152,7 @@ class Engine:
             np.r_[True, self.doc_entry[1:] != self.doc_entry[:-1]]
         ).astype(np.int64)
         self.entry_ends = np.r_[self.entry_starts[1:], len(doc_entry)].astype(np.int64)
-        feats = [_features(t) for t in doc_texts]
+        feats = [_features(self._prep(t), normalized=True) for t in doc_texts]
         content = {"w": cfg.w_word, "b": cfg.w_bigram, "p": cfg.w_pinyin, "u": cfg.w_unigram}
         self.index = _Index(feats, self.doc_entry, len(self.entries), cfg, content)
         self.intent_index = (
@@ -1066,7 +1173,11 @@ class Engine:
             if cfg.entry_intent and cfg.w_intent > 0:
                 self.entry_intent_index = _Index(efeats, one_each, n, cfg, {"i": cfg.w_intent})
         afeats = [
-            _features(str(e.get("answer") or ""), words_only=cfg.answer_words_only)
+            _features(
+                self._prep(str(e.get("answer") or "")),
+                normalized=True,
+                words_only=cfg.answer_words_only,
+            )
             for e in self.entries
         ]
         if cfg.w_answer > 0:
@@ -1090,6 +1201,11 @@ class Engine:
             self.topic_members.setdefault(t, []).append(i)
         self.word_vocab = frozenset(t for (c, t) in self.index.vocab if c == "w")
         self.homophones = self._homophone_map() if cfg.homophones else {}
+        self.span_map: dict[str, str] = {}
+        self.fuzzy_span_map: dict[str, str] = {}
+        self.surface_vocab: frozenset[str] = frozenset()
+        if cfg.homophone_spans:
+            self._build_span_maps(doc_texts)
         topic_ids = {t: n for n, t in enumerate(self.topic_members)}
         self.topic_array = np.asarray([topic_ids[t] for t in self.topics], dtype=np.int32)
         self._topic_ids = topic_ids
@@ -1119,6 +1235,120 @@ class Engine:
             dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
             raise ValueError(f"duplicate entry id(s): {', '.join(dup)}")
         return cls(entries, cfg)
+
+    # -- text preparation -----------------------------------------------------------------
+    def _prep(self, text: str) -> str:
+        """Normalised ``text`` with colloquial words rewritten (``Config.colloquial``)."""
+        norm = _Text.normalize(text)
+        return _Colloquial.rewrite(norm) if self.config.colloquial else norm
+
+    def _build_span_maps(self, doc_texts: Sequence[str]) -> None:
+        """Toneless pinyin → knowledge-base word, for the 2-4 character words that jieba cuts
+        out of the entries' questions, similar questions and keywords, and the domain
+        dictionary / synonym / colloquial words whose meaning the index knows. A pinyin shared
+        by several words maps to the most frequent one if it is at least twice as frequent,
+        else to none. ``surface_vocab``: every word of the knowledge base (answers included) —
+        a span that is one of them is never "corrected"."""
+        from gongzhi.nlp import text as nlp_text
+
+        tk = nlp_text._init()  # noqa: SLF001 - raw jieba cut (no synonym mapping)
+        count: dict[str, int] = {}
+        surface: set[str] = set()
+        for t in doc_texts:
+            for w in set(tk.lcut(self._prep(t), HMM=True)):
+                if len(w) >= 2 and _CJK_RUN.fullmatch(w):
+                    surface.add(w)
+                    if len(w) <= 4:
+                        count[w] = count.get(w, 0) + 1
+        for e in self.entries:
+            for w in tk.lcut(self._prep(str(e.get("answer") or "")), HMM=True):
+                if len(w) >= 2:
+                    surface.add(w)
+        # words of the tables whose meaning the index knows
+        try:
+            table = dict(nlp_text.synonyms())
+        except (ImportError, OSError):  # pragma: no cover
+            table = {}
+        table.update(_COLLOQUIAL)
+        if self.config.colloquial:
+            table.update({v: c for v, c in load_colloquial().items() if v != c})
+        for variant, canon in table.items():
+            for w in (variant, canon):
+                mapped = table.get(w, w)
+                mapped = _COLLOQUIAL.get(mapped, mapped)
+                if 2 <= len(w) <= 4 and _CJK_RUN.fullmatch(w) and mapped in self.word_vocab:
+                    surface.add(w)
+                    count.setdefault(w, 1)
+        self.surface_vocab = frozenset(surface)
+        self.span_map = _pick_unique(count, lambda w: " ".join(_Text.pinyin(c) for c in w))
+        if self.config.fuzzy_pinyin:
+            long_words = {w: n for w, n in count.items() if len(w) >= 3}
+            self.fuzzy_span_map = _pick_unique(
+                long_words, lambda w: " ".join(_fuzzy(_Text.pinyin(c)) for c in w)
+            )
+
+    def correct(self, norm: str) -> str:
+        """``norm`` with homophone typos of knowledge-base words replaced: a span of 2-4
+        characters that is neither a knowledge-base word nor a dictionary word, whose toneless
+        pinyin is that of a knowledge-base word of the same length differing in at most one
+        character (two for four characters): 抵保 → 低保, 失业今 → 失业金, 居主证 → 居住证.
+        Spans of 3-4 characters may also match with fuzzy initials / finals (营业执造 → 营业执照).
+        A span that cuts through a knowledge-base word of the text is left alone."""
+        if not self.span_map:
+            return norm
+        freq = _Text._dictionary()  # noqa: SLF001
+        surface = self.surface_vocab
+        out: list[str] = []
+        last = 0
+        for m in _CJK_RUN.finditer(norm):
+            run, base = m.group(), m.start()
+            n = len(run)
+            if n < 2:
+                continue
+            # known words of the run (greedy longest match): a correction must not cut them
+            known: list[tuple[int, int]] = []
+            i = 0
+            while i < n - 1:
+                for j in range(min(n, i + 6), i + 1, -1):
+                    if run[i:j] in surface:
+                        known.append((i, j))
+                        i = j
+                        break
+                else:
+                    i += 1
+            py = [_Text.pinyin(ch) for ch in run]
+            taken = [False] * n
+            fixes: list[tuple[int, int, str]] = []
+            for size in (4, 3, 2):
+                for i in range(n - size + 1):
+                    j = i + size
+                    if any(taken[i:j]):
+                        continue
+                    span = run[i:j]
+                    if span in surface or freq.get(span) or _NO_FIX_CHARS.intersection(span):
+                        continue
+                    if any(s < j and i < e and not (i <= s and e <= j) for s, e in known):
+                        continue
+                    if size == 2 and (span[0] in _FUNC_PREFIX or span[1] in _FUNC_SUFFIX):
+                        continue  # "要带" is 要 + 带, not a typo of some word pronounced yao dai
+                    word = self.span_map.get(" ".join(py[i:j]))
+                    if word is None and size >= 3 and self.fuzzy_span_map:
+                        word = self.fuzzy_span_map.get(" ".join(_fuzzy(p) for p in py[i:j]))
+                    if word is None or word == span:
+                        continue
+                    if sum(a != b for a, b in zip(word, span, strict=True)) > (size // 2):
+                        continue
+                    fixes.append((i, j, word))
+                    for k in range(i, j):
+                        taken[k] = True
+            for i, j, word in sorted(fixes):
+                out.append(norm[last : base + i])
+                out.append(word)
+                last = base + j
+        if not out:
+            return norm
+        out.append(norm[last:])
+        return "".join(out)
 
     # -- retrieval ------------------------------------------------------------------------
     def _split_oov(self, tok: str) -> list[str] | None:
@@ -1165,7 +1395,10 @@ class Engine:
         """Features of a question, with unknown words repaired: words jieba made up are cut
         into known words, homophone typos replaced (设保 → 社会保险), and character bigrams
         whose pinyin is known are not counted as unknown."""
-        feats = _features(norm, normalized=True)
+        text = self._prep(norm)
+        if self.config.homophone_spans:
+            text = self.correct(text)
+        feats = _features(text, normalized=True)
         words = feats["w"]
         for tok in [t for t in words if len(t) > 1 and t not in self.word_vocab]:
             n = words.pop(tok)
@@ -1307,7 +1540,7 @@ class Engine:
         best = hits[0] if hits else None
         out_of_scope = bool(_OUT_OF_SCOPE.search(norm))
         # "要带什么材料" with nothing to refer to: ask what it is about instead of guessing
-        vague = all(w in _GENERIC_WORDS for w in _Text.words(norm))
+        vague = all(w in _GENERIC_WORDS for w in _Text.words(self._prep(norm)))
 
         prev_id = context.get("entry_id")
         if prev_id in self.by_id and not out_of_scope and (vague or self._is_followup(norm, best)):

@@ -176,3 +176,28 @@ def test_chat_page_and_api(district, client_for):
     assert done.status_code == 201 and done.json()["number"].startswith("GZ")
     assert client_for("alice").get("/console/assistant/").status_code == 200
     assert client_for("rita").get("/console/kb/").status_code == 403
+
+
+def test_load_shipped_updates_untouched_entries_only(db):
+    from gongzhi.assistant.kb import load_entries
+    from gongzhi.assistant.migrations_data import load_shipped
+
+    shipped = {e["id"]: e for e in load_entries()}
+    assert Entry.objects.count() == len(shipped)  # the data migrations loaded everything
+    stale = Entry.objects.get(key="jiuzhu-001")
+    stale.similar = ["旧的相似问法"]
+    stale.save()
+    edited = Entry.objects.get(key="jiuzhu-002")
+    edited.similar, edited.version = ["工作人员改过的问法"], 2
+    edited.save()
+    Entry.objects.filter(key="jiuzhu-003").delete()
+
+    assert load_shipped(Entry) == 1  # without update: only the missing entry comes back
+    assert Entry.objects.get(key="jiuzhu-001").similar == ["旧的相似问法"]
+
+    before = Entry.objects.get(key="jiuzhu-001").updated_at
+    assert load_shipped(Entry, update=True) == 1
+    fresh = Entry.objects.get(key="jiuzhu-001")
+    assert fresh.similar == shipped["jiuzhu-001"]["similar"] and fresh.updated_at > before
+    assert Entry.objects.get(key="jiuzhu-002").similar == ["工作人员改过的问法"]
+    assert load_shipped(Entry, update=True) == 0  # nothing left to do
