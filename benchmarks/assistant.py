@@ -192,7 +192,7 @@ def measure_speed(engine: Engine, questions: list[str], n_calls: int) -> dict:
     }
 
 
-SPLITS = ("dev", "test", "holdout", "fresh", "unseen", "unseen2")
+SPLITS = ("dev", "test", "holdout", "fresh", "unseen", "unseen2", "unseen3")
 
 
 def bench_kb(

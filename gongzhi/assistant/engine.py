@@ -529,7 +529,9 @@ _HYPOTHETICAL = re.compile(
 # after the event / about money / fear of it: "着火之后能马上回家吗", "车祸住院走医保吗"
 _AFTERMATH = re.compile(
     r"之后|以后|过后|扑灭后|救助|补助|补贴|没地方住|住院|医保|报销|赔偿|理赔|保险|症状|"
-    r"怕(着火|起火|火灾|漏气|出事|中毒)|担心|会不会"
+    r"怕(着火|起火|火灾|漏气|出事|中毒)|担心|会不会|"
+    # long-term care after an illness, a near miss ("差点砸到人"): no event under way
+    r"后遗症|康复|护理险|长护险|瘫(在床|痪)|差点|差一点|险些"
 )
 _STRONG_URGENT = re.compile(r"救命|正在|还在|快来|出不|越来越|来不及|现在")
 # a recurring nuisance rather than an event under way ("最近老有人撬电动车锁"): a complaint
@@ -578,6 +580,7 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
             r"电梯卡在[^，。,]{0,8}(中间|半空|当中)[^。]{0,12}(出不来|人)|"
             r"被关在[^，。,]{0,4}里|电梯[^，。,]{0,8}停在半空|电梯[^，。,]{0,4}困(住|了)?人|"
             r"锁在(车|屋|家|房间)里|反锁在|压在.{0,4}下面|出不去了|被埋|"
+            r"电梯[^，。,]{0,4}停在[^，。,]{0,6}(中间|半空|当中)[^。]{0,12}(出不来|困)|"
             r"(头|手|脚|腿|身子)[^，。,]{0,2}卡(在|住)[^，。,]{0,8}(出不来|拔不出|动不了)|拔不出来"
         ),
         False,
@@ -585,7 +588,7 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     (
         "drowning",
         re.compile(
-            r"落水|溺水|掉(进|到)?(河|湖|江|水|池塘|水塘|井|水库|游泳池|泳池)里|被水冲走|"
+            r"落水|溺水|掉(进|到)?[^，。,]{0,4}?(河|湖|江|水|池塘|水塘|井|水库|游泳池|泳池)里|被水冲走|"
             r"(河|江|湖|水库|池塘|泳池|游泳池|水)里[^，。,]{0,6}(扑腾|挣扎|沉下去)|沉下去了|"
             r"水(已经)?(到|淹到|没过|漫到)(腰|胸|脖子)"
         ),
@@ -699,13 +702,17 @@ _SMALLTALK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "identity",
         re.compile(
-            r"你是谁|你叫(什么|啥)(名字)?|你的名字|你是(不是)?(机器人|真人|人工客服|客服|人工|ai|人)|是(机器人|真人)吗|(还是|或者)(机器人|真人|人工|ai)|你几岁|你多大|"
+            r"你是谁|你叫(什么|啥)(名字)?|你的名字|你是(不是)?(机器人|真人|人工客服|客服|人工|ai|人)|是(机器人|真人)吗|(还是|或者)(机器人|机器|真人|人工|ai)|你几岁|你多大|"
+            r"(你|您)(到底)?是(真)?人(还是|或者)(机器人?|ai|人工)?|(你|您)(到底)?是(真)?人吗|"
             # chit-chat aimed at the assistant itself: "你会唱歌吗", "陪我聊会天"
             r"你(会|能)(不会)?(唱歌|跳舞|讲故事|讲笑话|聊天|画画|做饭)|陪我(聊|玩|说)(会儿?|一会儿?)?天?|(好|真|太)无聊"
         ),
     ),
-    ("thanks", re.compile(r"谢谢|多谢|感谢|谢了|辛苦(了|啦)|帮(了)?大忙|thank(s| you)|thx")),
-    ("bye", re.compile(r"再见|再会|拜拜|bye|回头见|下次再聊|晚安")),
+    (
+        "thanks",
+        re.compile(r"谢谢|多谢|感谢|谢了|辛苦(你|您)?(了|啦)|帮(了)?大忙|thank(s| you)|thx"),
+    ),
+    ("bye", re.compile(r"再见|再会|拜拜|bye|回头见|下次再聊|晚安|先这样|就这样|没事了|886|88$")),
     (
         "greeting",
         re.compile(
@@ -718,13 +725,14 @@ _SMALLTALK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ack",
         re.compile(
-            r"好的|好吧|好嘞|好滴|行吧|嗯+|哦+|ok|okay|知道了|明白了|明白|收到|了解了|可以了|懂了|好"
+            r"好的|好吧|好嘞|好滴|行吧|嗯+|哦+|ok|okay|知道了|晓得了|晓得|明白了|明白|收到|了解了|可以了|懂了|"
+            r"没问题|行|好"
         ),
     ),
     ("laugh", re.compile(r"哈+|呵+|嘿+|嘻+|😄|😊|😂")),
 )
 _SMALLTALK_FILLER = re.compile(
-    r"小栖|请问|你|您|呀|啊|哈|哦|呢|吧|啦|了|的|哇|真|非常|太|很|好|一下|我|么|吗|嘛"
+    r"小栖|请问|你|您|呀|啊|哈|哦|呢|吧|啦|了|的|哇|真|非常|太|很|好|一下|我|么|吗|嘛|喽|咯|嘞|那|先|到底"
 )
 
 _SMALLTALK_TEXT = {
@@ -790,7 +798,13 @@ _OUT_OF_SCOPE = re.compile(
             # personal health and beauty tips (the knowledge base covers services, not advice)
             r"失眠|便秘|掉头发|脱发|掉毛|长痘|痘痘|美白|护肤|化妆品|口红|面膜",
             # leisure and recommendations of shops and restaurants
-            r"爬山|钓鱼|露营|野餐|哪家.{0,8}(便宜|好吃|正宗)|(好吃|好玩)的?(地方|店)",
+            r"爬山|钓鱼|露营|野餐|哪家.{0,8}(便宜|好吃|正宗)|(好吃|好玩)的?(地方|店)|"
+            r"(去|到)哪(里|儿)?(玩|逛|耍)|出去(玩|逛|耍)|带(娃|孩子|小孩|伢)[^，。,]{0,6}玩|"
+            r"哪个商场|商场(最大|哪家)|放(几天)?假|假期(安排|去哪)|调休安排",
+            # household chores, relationships and parenting tips (advice, not services)
+            r"洗碗|做家务|拖地|晒衣服|谁做饭|做饭不好吃|(男|女)朋友|相亲|怎么哄|"
+            r"不爱吃|挑食|晚饭吃|午饭吃|早饭吃|吃(啥|什么)好|"
+            r"(猫|狗)(咪|狗)?[^，。,]{0,3}(不吃|拉肚子|呕吐|发烧|打喷嚏)",
             # finance, lottery
             r"股票|股市|炒股|[a港美]股|股价|(?<![修积])基金|理财|比特币|币价|汇率|涨停|大盘|期货|"
             r"金价|黄金|彩票|双色球|大乐透|房价|油价",
@@ -802,7 +816,7 @@ _OUT_OF_SCOPE = re.compile(
             r"游戏|王者荣耀|吃鸡|英雄联盟|上分|世界杯|nba|英超|欧冠|足球赛|篮球赛|总统",
             # homework, trivia, writing
             r"作业|作文|数学题|英语题|应用题|方程|公式|写一首|写诗|写一篇|翻译|笑话|段子|"
-            r"造句|组词|近义词|反义词|"
+            r"造句|组词|近义词|反义词|填(报)?志愿|志愿(怎么|咋)填|"
             r"有多(远|长|高)|星座|运势|算命|风水|简历|考研|四六级",
             # shopping and delivery apps
             r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|双十一|双11|购物车|优惠券|砍价|包邮|"
@@ -823,7 +837,7 @@ _OUT_OF_SCOPE = re.compile(
 
 # info question: the resident asks for information (how / where / who / can I …)
 _QUESTION = re.compile(
-    r"[?？]|吗|呢|(?<!什)么(?![都也])|哪(?![都也怕])|谁(?![都也])|(?<![好十这前近])几(?!乎)|啥|咋|"
+    r"[?？]|吗|呢|(?<!什)么(?![都也])|哪(?![都也怕])|谁(?![都也])|(?<![好十这前近们])几(?!乎)|啥|咋|"
     r"如何|是否|能否|可否|阿(能|要|是|有|会|可)|请问|想问|问一下|想知道|咨询|"
     r"多少|多久|什么(?![都也])|怎(?!么[都也])|(?P<x>[\u4e00-\u9fff])[不没](?P=x)|算不算|(过|行|可以|对)不|还是"
 )
@@ -836,20 +850,28 @@ _ACTION_STRONG = re.compile(
 )
 _ACTION_WEAK = re.compile(
     r"(麻烦|(?<![申邀聘提])请(?!问|教)|希望|要求|恳请|请求|赶紧|尽快|快点|速来)(.{0,14})"
-    r"(处理|解决|修|管|清|查|整治|整改|协调|拆|疏通|来人|看看|跟进|督促|治理|加强|检查|安排|消杀|补|催|装)"
+    r"(处理|解决|修|管|清|查|整治|整改|协调|拆|疏通|来人|看看|跟进|督促|治理|加强|检查|安排|消杀|补|催|装|调)"
 )
 # complaint about an ongoing local problem (counts only without an info question)
 _COMPLAINT = re.compile(
     r"没人(修|管|清|理|收拾|处理|来|问)|拖着不|(物业|社区|居委会|街道|城管|有关部门)[^，。,]{0,6}不(修|管|处理|理)|"
     r"(说了|反映了|打了电话|找了)[^，。,]{0,4}(也|都|还)?不(清|管|修|理|处理)|打不通|联系不上|"
-    r"(吵|臭|烦|脏|熏)(死|得(要命|不行|睡不着|受不了))|都(臭|烂|坏)了|堆成山|臭气熏天|苍蝇乱飞|"
+    r"(物业|社区|居委会|街道|城管)[^，。,]{0,4}不来(修|管|处理|看|清)|(反映|说|打电话)了?(好几次|几次|多少次|好多次)|"
+    r"(吵|臭|烦|脏|熏)(死|得[^，。,]{0,4}(要命|不行|睡不着|受不了))|都(臭|烂|坏)了|堆成山|臭气熏天|苍蝇乱飞|"
     r"(好|十|几|两|三|四|五)(几)?天(了|都|没|还)|一个?(礼拜|星期)(了|都|没|还)|还没(修|完工|修好|处理|解决|弄好|清)|"
+    r"(快|都|已经|有)?(半|一|两|三|几|好几)个?(多)?月(了|都没|还没|没人)|"
     r"严重扰民|举报$|举报[。!！]"
 )
 # the information questions that keep a complaint in the knowledge base ("…怎么办", "找谁")
 _INFO_Q = re.compile(
-    r"怎么办|咋办|找谁|哪个部门|哪里(投诉|举报|反映)|去哪|打(什么|哪个)电话|怎么(投诉|举报|反映|处理)"
+    r"怎么办|咋办|找谁|哪个部门|哪里(投诉|举报|反映)|去哪|打(什么|哪个)电话|怎么(投诉|举报|反映|处理)|"
+    # asking how to chase something up is a question about the platform
+    r"(怎么|能不能|可以|能|可不可以)催(一下|办)?"
 )
+# "帮我查一下我社保交了几年": a look-up of the resident's own records, not a request for action
+_LOOKUP = re.compile(r"查(一下|查|询)?(我|我的|我家|自己|本人)")
+_LOOKUP_WHAT = re.compile(r"几|多少|记录|余额|明细|有没有|是否|什么时候|哪")
+_PROBLEM = re.compile(r"没(发|到账|收到|消息|人|有人)|不(发|给|理|管|修)|坏|停|拖|少(发|了)|扣")
 
 
 def detect_handoff(norm: str) -> bool:
@@ -857,10 +879,30 @@ def detect_handoff(norm: str) -> bool:
     if not norm:
         return False
     if _ACTION_STRONG.search(norm):
+        if (
+            _LOOKUP.search(norm)
+            and _LOOKUP_WHAT.search(norm)
+            and not _PROBLEM.search(norm)
+            and not re.search(r"派(个)?人|来人|管管|管一管", norm)
+        ):
+            return False
         return not (_INFO_Q.search(norm) and not re.search(r"派(个)?人|来人|管管|管一管", norm))
     if _QUESTION.search(norm):
         return False
     return bool(_ACTION_WEAK.search(norm) or _COMPLAINT.search(norm))
+
+
+# a request for relief after a disaster ("家里着了火东西都烧没了，政府能给点救助吗"): answered
+# from the social-relief topic, where the matching entries are
+_RELIEF = re.compile(r"救助|补助|救济|帮扶|资助|给点(钱|补助|帮助)|困难补贴")
+_DISASTER = re.compile(
+    r"火灾|着火|着了火|失火|起火|烧(没|光|毁|掉)|被烧|火烧|水淹|淹了|被淹|台风|暴雨|地震|"
+    r"(房子|屋)[^，。,]{0,3}塌|车祸|意外|遭(了)?灾|受灾"
+)
+RELIEF_TOPIC = "社会救助与残疾人"
+# groups of residents a question can be about: an entry asked for another group
+# ("老人坐公交免费吗" for "残疾人坐公交免费吗") gives way to a close one asked for this group
+_GROUPS = ("残疾人", "老人", "孩子", "学生", "军人", "孕妇", "党员", "志愿者")
 
 
 # fallback keyword rules when the nlp classifier is unavailable
@@ -1569,6 +1611,12 @@ class Engine:
 
         if vague:
             return self._unknown(fill, vague=True, score=best.confidence if best else 0.0)
+        if not out_of_scope and _RELIEF.search(norm) and _DISASTER.search(norm):
+            rhits = self.search(norm, k=cfg.suggestions + 3, topic=RELIEF_TOPIC, topic_only=True)
+            if rhits and rhits[0].confidence >= cfg.threshold * 0.5:
+                return self._answer(rhits, fill, question)
+        hits = self._group_first(hits, norm)
+        best = hits[0] if hits else None
         if best is None or best.confidence < cfg.threshold:
             return self._unknown(fill, score=best.confidence if best else 0.0)
         if (
@@ -1585,6 +1633,29 @@ class Engine:
         ):
             return self._unknown(fill, score=best.confidence)
         return self._answer(hits, fill, question)
+
+    def _group_first(self, hits: list[_Hit], norm: str) -> list[_Hit]:
+        """The question names a group of residents (残疾人, 老人 …) that the best entry's
+        questions never name: a close runner-up (score within 15 %) whose questions do name it
+        comes first."""
+        if len(hits) < 2:
+            return hits
+        prepped = self._prep(norm)
+        groups = [g for g in _GROUPS if g in prepped]
+        if not groups:
+            return hits
+
+        def names(h: _Hit) -> bool:
+            lo, hi = self.entry_starts[h.index], self.entry_ends[h.index]
+            text = self._prep("。".join(self.doc_texts[lo:hi]))
+            return all(g in text for g in groups)
+
+        if names(hits[0]):
+            return hits
+        for n, h in enumerate(hits[1:3], 1):
+            if h.score >= 0.85 * hits[0].score and names(h):
+                return [h, *hits[:n], *hits[n + 1 :]]
+        return hits
 
     def _followup_topics(self, i: int) -> frozenset[str]:
         """Entry ``i``'s topic plus the topics of its near-duplicates (an entry asked the same

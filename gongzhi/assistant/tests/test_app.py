@@ -117,7 +117,7 @@ def test_community_staff_cannot_edit_district_entries_but_add_local_versions(dis
 
 def test_correction_feeds_the_knowledge_base_and_stats_show_gaps(district):
     rita = district.users["rita"]
-    for q in ("小区里能不能养鸡", "小区可以养鸡吗", "楼下有人养鸡可以吗"):
+    for q in ("小区里能不能养孔雀", "小区可以养孔雀吗", "楼下有人养孔雀可以吗"):
         actions.do_ask(rita, q)
     actions.do_ask(rita, "居住证怎么签注")
     s = queries.stats(district.users["alice"])
@@ -201,3 +201,23 @@ def test_load_shipped_updates_untouched_entries_only(db):
     assert fresh.similar == shipped["jiuzhu-001"]["similar"] and fresh.updated_at > before
     assert Entry.objects.get(key="jiuzhu-002").similar == ["工作人员改过的问法"]
     assert load_shipped(Entry, update=True) == 0  # nothing left to do
+
+
+def test_fresh_migrate_has_the_new_entries_and_0004_restores_missing_ones(db):
+    import importlib
+
+    from django.apps import apps
+
+    from gongzhi.assistant.kb import load_entries
+
+    shipped = load_entries()
+    assert len(shipped) >= 729
+    assert Entry.objects.count() == len(shipped)  # 0002-0004 loaded everything
+    new = ["huji-036", "wuye-042", "pingtai-045"]
+    assert Entry.objects.filter(key__in=new, status="published").count() == 3
+    # a database installed before the new entries shipped gets them from 0004
+    Entry.objects.filter(key__in=new).delete()
+    mod = importlib.import_module("gongzhi.assistant.migrations.0004_more_starter_content")
+    mod.refresh(apps, None)
+    assert Entry.objects.filter(key__in=new).count() == 3
+    assert Entry.objects.count() == len(shipped)

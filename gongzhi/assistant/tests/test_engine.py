@@ -156,14 +156,14 @@ def test_emergency_detector_directly():
 
 
 def test_every_emergency_in_eval_set_is_recognised(engine):
-    # the "fresh", "unseen" and "unseen2" splits are unseen checks reported by
+    # the "fresh", "unseen", "unseen2" and "unseen3" splits are unseen checks reported by
     # benchmarks/assistant.py, not a target
     with DATA.open(encoding="utf-8") as fh:
         rows = [
             r
             for r in csv.DictReader(fh)
             if r["expected_kind"] == "emergency"
-            and r["split"] not in ("fresh", "unseen", "unseen2")
+            and r["split"] not in ("fresh", "unseen", "unseen2", "unseen3")
         ]
     assert len(rows) >= 25
     missed = [r["question"] for r in rows if engine.answer(r["question"]).kind != "emergency"]
@@ -647,3 +647,84 @@ def test_typo_repair_can_be_switched_off():
     assert cfg.homophone_spans and cfg.colloquial
     eng = Engine.from_entries(load_entries()[:40], homophone_spans=False)
     assert eng.correct("抵保") == "抵保"
+
+
+# -- round 4: smalltalk lexicon, look-ups, long complaints, relief, chatter --------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["好的晓得了", "那先这样，拜拜喽", "你到底是人还是机器啊", "辛苦你了", "没事了，拜拜"],
+)
+def test_round4_smalltalk(engine, question):
+    assert engine.answer(question).kind == "smalltalk"
+
+
+def test_smalltalk_words_inside_questions_are_not_smalltalk(engine):
+    assert detect_smalltalk(normalize("行不行")) is None
+    assert engine.answer("好的，那失业金怎么领").kind == "answer"
+
+
+def test_looking_up_own_records_is_a_question_not_a_complaint(engine):
+    reply = engine.answer("帮我查一下我社保交了几年")
+    assert reply.kind == "answer" and reply.entry_id == "shebao-028"
+    # … but a missing payment to look into is still handed off
+    assert detect_handoff(normalize("我妈的尊老金这几个月都没发下来，麻烦社区帮我们查一下"))
+    assert detect_handoff(normalize("帮我查一下我家门口那个井盖，晃得厉害，怕有人掉下去"))
+
+
+def test_long_complaints_with_quantities_are_handed_off(engine):
+    q = "装修队干完活包工头不给结账，我们几个工人的钱拖了半年，请社区出面协调"
+    assert engine.answer(q).kind == "handoff"
+    assert engine.answer("小区门口的路灯坏了快半个月了，晚上黑漆漆的").kind == "handoff"
+    assert engine.answer("楼道的灯坏了，物业一直不来修").kind == "handoff"
+    # "几个月" is still a question
+    assert engine.answer("失业金能领几个月").kind == "answer"
+
+
+def test_relief_after_a_disaster_is_answered_from_social_relief(engine):
+    reply = engine.answer("家里着了火东西都烧没了，政府能给点救助吗")
+    assert reply.kind == "answer" and reply.entry_id == "jiuzhu-013"
+    assert engine.answer("着火了").kind == "emergency"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "老公不洗碗怎么办",
+        "周末带娃去哪玩",
+        "今年过年放几天假",
+        "猫咪不吃饭怎么办",
+        "高考志愿怎么填",
+    ],
+)
+def test_household_and_leisure_chatter_is_not_answered(engine, question):
+    reply = engine.answer(question)
+    assert reply.kind == "unknown" and reply.entry_id is None
+
+
+def test_the_group_a_question_names_wins_a_close_call(engine):
+    assert engine.answer("残疾人坐公交免费吗").entry_id == "jiuzhu-031"
+    assert engine.answer("老人坐公交免费吗").entry_id == "yanglao-004"
+
+
+def test_near_misses_and_aftercare_are_no_emergency_but_real_ones_are(engine):
+    assert engine.answer("爸爸中风后瘫在床上，长期护理险能报吗").kind == "answer"
+    assert engine.answer("楼上有人往下扔垃圾，差点砸到人，能管吗").kind == "answer"
+    assert engine.answer("电梯停在两层中间，里面有个老人出不来").kind == "emergency"
+    assert engine.answer("有个小孩掉到小区池塘里了").kind == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("户口想从南京迁回老家", "huji-036"),
+        ("上班时候受伤了工伤怎么申请", "shebao-036"),
+        ("公司裁员经济补偿怎么算", "jiuye-037"),
+        ("快递纸箱是什么垃圾", "huanjing-037"),
+        ("工单很久没人处理怎么催", "pingtai-045"),
+    ],
+)
+def test_new_shipped_entries_answer(engine, question, entry):
+    reply = engine.answer(question)
+    assert reply.kind == "answer" and reply.entry_id == entry
