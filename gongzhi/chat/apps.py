@@ -6,3 +6,8 @@ class ChatConfig(AppConfig):
     name = "gongzhi.chat"
     label = "chat"
     verbose_name = _("Group chat and notices")
+
+    def ready(self):
+        from . import moderation
+
+        moderation.connect_signals()

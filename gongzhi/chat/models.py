@@ -63,6 +63,8 @@ class Message(models.Model):
             models.Index(fields=["group", "id"], name="msg_group_id"),
             models.Index(fields=["community", "created_at"], name="msg_comm_time"),
             models.Index(fields=["created_at"], name="msg_time"),
+            # the per-sender throttle in actions.do_send: a short range, not the group's history
+            models.Index(fields=["sender_user", "group", "created_at"], name="msg_sender_time"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -71,6 +73,23 @@ class Message(models.Model):
                 name="msg_client_once",
             )
         ]
+
+    def __str__(self):
+        return f"{self.group_id}#{self.pk}"
+
+
+class Outbox(models.Model):
+    """Live events from processes without sockets (huey worker, WSGI, shell) when there is no
+    Redis: the in-memory channel layer reaches only its own process. Written in the same
+    transaction as the change, so a row exists exactly when the change committed; the ASGI
+    server process tails the table (events.Relay) and pushes the rows to its sockets. Rows are
+    kept for minutes only (events.trim_outbox). Not used with the Redis channel layer, nor for
+    events of the server process itself. See docs/realtime.md."""
+
+    group_id = models.BigIntegerField()
+    message_id = models.BigIntegerField(null=True)  # for de-duplication in the consumer
+    frame = models.TextField()  # the WebSocket frame, JSON, encoded once
+    created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
         return f"{self.group_id}#{self.pk}"

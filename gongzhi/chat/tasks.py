@@ -14,3 +14,12 @@ def rollup_chat_days():
     from .metrics import rollup
 
     return rollup()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def trim_outbox():
+    """Live-event outbox rows (no-Redis mode) older than ten minutes: the ASGI processes' relays
+    pushed them long ago; they trim too, this covers the time no server runs."""
+    from .events import trim_outbox
+
+    return trim_outbox()
