@@ -179,3 +179,27 @@ def test_muted_members_cannot_post(district):
     with pytest.raises(ActionError) as exc:
         A.do_send(district.users["rita"], district.group_a.pk, text="我被禁言了吗")
     assert exc.value.code == "muted"
+
+
+def test_throttle_still_answers_a_retry_with_its_message(district):
+    rita = district.users["rita"]
+    first = [
+        A.do_send(rita, district.group_a.pk, text=f"第{i}条", client_id=f"t-{i}")
+        for i in range(A.USER_RATE)
+    ]
+    with pytest.raises(ActionError) as exc:
+        A.do_send(rita, district.group_a.pk, text="太快了", client_id="t-new")
+    assert exc.value.code == "throttled"
+    again = A.do_send(rita, district.group_a.pk, text="第3条", client_id="t-3")
+    assert again.pk == first[3].pk and Message.objects.count() == A.USER_RATE
+
+
+def test_a_new_sensitive_word_applies_to_the_next_message(district):
+    rita = district.users["rita"]
+    assert A.do_send(rita, district.group_a.pk, text="加我微商").flags == []
+    w = SensitiveWord.objects.create(word="微商", category="advert", action="flag")
+    assert A.do_send(rita, district.group_a.pk, text="加我微商").flags == ["advert:微商"]
+    w.action = "block"
+    w.save()  # same count, same highest id: the version alone would not see it
+    with pytest.raises(ActionError):
+        A.do_send(rita, district.group_a.pk, text="加我微商")
