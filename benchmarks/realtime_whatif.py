@@ -3,6 +3,11 @@ real-time benchmark, applied from outside the project code so their effect can b
 before anyone changes gongzhi/. NOT for production — the real fixes belong in gongzhi/settings.py
 and gongzhi/chat/consumers.py (see the benchmark report).
 
+Historical: points 2-4 and 6 are now done in gongzhi/chat itself (consumers.py: no per-event
+connection clean-up, no per-socket channel-layer path; events.py: ordered publisher on the
+loop, outbox relay from the worker without Redis). Kept to reproduce the earlier comparison;
+on the current code only point 1 (CONN_MAX_AGE=None) still changes anything.
+
 1. SQLite connections persist (CONN_MAX_AGE=None instead of 0). With 0, every
    database_sync_to_async call opens a new SQLite connection and closes it again; closing the
    last connection to a WAL database checkpoints the WAL and deletes it (fsyncs), ~30 ms per
@@ -24,8 +29,9 @@ and gongzhi/chat/consumers.py (see the benchmark report).
    broadcast to 1,160 groups overflowed it: notices dropped).
 6. huey worker (SQLite queue) polls at most every 0.5 s instead of backing off to 10 s.
    (Without Redis, the in-memory layer cannot carry a broadcast from the worker process to the
-   server's sockets at all; `--what-if` without `--redis` therefore runs tasks in the server
-   process: HUEY immediate, so the POST returns after the notices are stored.)
+   server's sockets at all; `--what-if` without `--redis` used to run tasks in the server
+   process, HUEY immediate. The outbox relay now carries it, and the worker runs as in
+   production.)
 """
 
 import asyncio
@@ -54,7 +60,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "benchmarks.realtime_whatif.WhatIfInMemoryChannelLayer"}
     }
-    HUEY["immediate"] = True
+    # (HUEY["immediate"] = True used to stand in for the missing worker → server path here; the
+    # outbox relay in gongzhi/chat/events.py carries it now, and `gongzhi run_huey` refuses to
+    # start with an immediate queue.)
 
 
 def _patch_consumer():
