@@ -15,7 +15,11 @@ shipped; ~5,650 entries) — it measures:
   typos and Nanjing words, written and labelled before the engine was run on them; never tuned
   on) and ``unseen2`` (199 colloquial questions — typos, homophones, Nanjing words, long
   messages, fragments — written and labelled, and scored once with the unchanged engine,
-  before the homophone-span repair and the colloquial table were added; never tuned on):
+  before the homophone-span repair and the colloquial table were added; never tuned on),
+  ``unseen3`` and ``unseen4`` (178 rows across all 18 topics, 37 complaints phrased as plain
+  problem statements with their category; written, labelled and scored once before the
+  problem-statement hand-off, the subject category rules and the qualifier re-ranking were
+  added; never tuned on):
   top-1 accuracy of answer questions
   (stand-alone and follow-ups), handoff precision / recall / category accuracy, emergency
   recall and false alarms, smalltalk and unknown accuracy, out-of-scope questions answered from
@@ -192,7 +196,7 @@ def measure_speed(engine: Engine, questions: list[str], n_calls: int) -> dict:
     }
 
 
-SPLITS = ("dev", "test", "holdout", "fresh", "unseen", "unseen2", "unseen3")
+SPLITS = ("dev", "test", "holdout", "fresh", "unseen", "unseen2", "unseen3", "unseen4")
 
 
 def bench_kb(
