@@ -477,7 +477,7 @@ async def scenario(a, port: int, pid: int, info: dict, http: Http, slog: Path) -
             (st.get("VmRSS", 0) - rss_idle.get("VmRSS", 0)) / max(1, open_now), 1
         ),
         "server_fds": st.get("fds"),
-        "permessage_deflate": not a.no_deflate,
+        "permessage_deflate": a.ws_deflate and not a.no_deflate,  # as negotiated
     }
     log(
         f"      {len(listeners)} subscribed in {secs:.1f} s; {open_now} open; "
@@ -739,6 +739,11 @@ def main():
         action="store_true",
         help="do not offer permessage-deflate (browsers do offer it)",
     )
+    ap.add_argument(
+        "--ws-deflate",
+        action="store_true",
+        help="start the server with `serve --ws-deflate` (accepts the compression offered)",
+    )
     ap.add_argument("--logs", metavar="DIR", help="copy the server and worker logs there")
     ap.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -797,7 +802,11 @@ def main():
             setup_s = time.monotonic() - t
             port = free_port()
             slog, hlog = Path(tmp) / "server.log", Path(tmp) / "huey.log"
-            server = start(env, ["serve", "--port", str(port)], slog)
+            server = start(
+                env,
+                ["serve", "--port", str(port), *(["--ws-deflate"] if a.ws_deflate else [])],
+                slog,
+            )
             procs.append(server)
             worker = start(env, ["run_huey"], hlog)
             procs.append(worker)
