@@ -8,16 +8,16 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gongzhi.core import scoping
 from gongzhi.groups.models import CommunityGroup, Membership
-from gongzhi.groups.queries import coverage
+from gongzhi.groups.queries import coverage_counts
 from gongzhi.org.models import OrgUnit
 
-from .models import GroupDay, Message
+from .models import CommunityDay, CommunityStat, GroupDay, Message
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -47,10 +47,56 @@ def rollup(since: dt.date | None = None, until: dt.date | None = None) -> int:
         )
         for r in rows.iterator()
     ]
+    per_community: dict[tuple[int, dt.date], list[int]] = {}
+    for g in objs:
+        acc = per_community.setdefault((g.community_id, g.day), [0, 0])
+        acc[0] += g.messages
+        acc[1] += g.active_members
     with transaction.atomic():
         GroupDay.objects.filter(day__gte=since, day__lte=until).delete()
         GroupDay.objects.bulk_create(objs, batch_size=5000)
+        CommunityDay.objects.filter(day__gte=since, day__lte=until).delete()
+        CommunityDay.objects.bulk_create(
+            [
+                CommunityDay(community_id=cid, day=day, messages=m, active_members=a)
+                for (cid, day), (m, a) in per_community.items()
+            ],
+            batch_size=5000,
+        )
+    refresh_community_stats()
     return len(objs)
+
+
+STAT_FIELDS = ("households", "covered_households", "members", "real_name_members", "groups")
+
+
+def refresh_community_stats(ids: list[int] | None = None) -> dict[int, dict]:
+    """Recount the membership figures of these communities (default: all) into CommunityStat."""
+    if ids is None:
+        ids = list(OrgUnit.objects.filter(kind="community").values_list("pk", flat=True))
+    counts = coverage_counts(ids)
+    now = timezone.now()
+    with transaction.atomic():
+        CommunityStat.objects.filter(community_id__in=ids).delete()
+        CommunityStat.objects.bulk_create(
+            [CommunityStat(community_id=cid, computed_at=now, **n) for cid, n in counts.items()]
+        )
+    return {cid: {**n, "computed_at": now} for cid, n in counts.items()}
+
+
+def community_stats(ids: list[int]) -> dict[int, dict]:
+    """Membership figures per community from the last roll-up; communities never rolled up
+    are counted now (and stored)."""
+    found = {
+        s["community_id"]: s
+        for s in CommunityStat.objects.filter(community_id__in=ids).values(
+            "community_id", "computed_at", *STAT_FIELDS
+        )
+    }
+    missing = [cid for cid in ids if cid not in found]
+    if missing:
+        found.update(refresh_community_stats(missing))
+    return found
 
 
 def _units(user, level: str, unit_id: int | None):
@@ -77,12 +123,10 @@ def community_metrics(
         for u in units:
             if c.path.startswith(u.path):
                 parent_of[c.pk] = u.pk
-    cov = {r["community_id"]: r for r in coverage(user, list(parent_of))}
+    cov = community_stats(list(parent_of))
     since = timezone.localdate() - dt.timedelta(days=days - 1)
-    daily = (
-        GroupDay.objects.filter(community_id__in=list(parent_of), day__gte=since)
-        .values("community_id", "day")
-        .annotate(messages=Sum("messages"), active=Sum("active_members"))
+    daily = CommunityDay.objects.filter(community_id__in=list(parent_of), day__gte=since).values(
+        "community_id", "day", "messages", active=F("active_members")
     )
     out = {
         u.pk: {
@@ -94,6 +138,7 @@ def community_metrics(
             "members": 0,
             "real_name_members": 0,
             "groups": 0,
+            "as_of": None,
             "days": {},
         }
         for u in units
@@ -101,8 +146,10 @@ def community_metrics(
     for cid, uid in parent_of.items():
         r, row = cov.get(cid), out[uid]
         if r:
-            for k in ("households", "covered_households", "members", "real_name_members", "groups"):
+            for k in STAT_FIELDS:
                 row[k] += r[k]
+            if row["as_of"] is None or r["computed_at"] < row["as_of"]:
+                row["as_of"] = r["computed_at"]  # the oldest figure in the row
     for d in daily:
         uid = parent_of[d["community_id"]]
         day = out[uid]["days"].setdefault(d["day"], [0, 0])
@@ -145,12 +192,12 @@ def quarterly_active_rate(user, unit_id: int, year: int, quarter: int) -> dict:
             "pk", flat=True
         )
     )
-    members = (
-        Membership.objects.filter(community_id__in=ids).values("resident_id").distinct().count()
-    )
-    agg = GroupDay.objects.filter(community_id__in=ids, day__gte=first, day__lte=last).aggregate(
-        active=Sum("active_members"), messages=Sum("messages")
-    )
+    # members of each community's groups, summed (a resident in groups of two communities
+    # counts twice — rare, and it keeps the district figure off the membership table)
+    members = sum(s["members"] for s in community_stats(ids).values())
+    agg = CommunityDay.objects.filter(
+        community_id__in=ids, day__gte=first, day__lte=last
+    ).aggregate(active=Sum("active_members"), messages=Sum("messages"))
     days = (last - first).days + 1
     return {
         "unit_id": unit.pk,

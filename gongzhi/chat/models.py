@@ -113,6 +113,43 @@ class GroupDay(models.Model):
         return f"{self.group_id}@{self.day}"
 
 
+class CommunityDay(models.Model):
+    """GroupDay summed per community and day, written by the same roll-up: the metrics of a
+    street or the district over a year read ~126 rows a day instead of ~1,160."""
+
+    community = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    messages = models.PositiveIntegerField(default=0)
+    active_members = models.PositiveIntegerField(default=0)  # summed over its groups
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "day"], name="communityday_once")
+        ]
+
+    def __str__(self):
+        return f"{self.community_id}@{self.day}"
+
+
+class CommunityStat(models.Model):
+    """Membership figures of a community as of the last roll-up (every 15 minutes on the task
+    queue): dashboards read these instead of counting the district's ~220,000 memberships on
+    every page view."""
+
+    community = models.OneToOneField(
+        OrgUnit, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    households = models.PositiveIntegerField(default=0)
+    covered_households = models.PositiveIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    real_name_members = models.PositiveIntegerField(default=0)
+    groups = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.community_id}@{self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class ReadMark(models.Model):
     """How far a user has read a group (for unread counts)."""
 

@@ -38,14 +38,9 @@ def invitations_for(user, group: CommunityGroup):
     return Invitation.objects.restrict(user, scoping.MANAGE_GROUPS).filter(group=group)
 
 
-def coverage(user, community_ids=None) -> list[dict]:
-    """Per community: households, households with ≥1 member in any of its groups, members,
-    real-name verified members, groups. Only communities in the user's scope."""
-    communities = OrgUnit.objects.restrict(user).filter(kind="community")
-    if community_ids:
-        communities = communities.filter(pk__in=community_ids)
-    communities = list(communities.order_by("path"))
-    ids = [c.pk for c in communities]
+def coverage_counts(ids: list[int]) -> dict[int, dict]:
+    """Per community id (no scoping: callers scope): households, households with a member in
+    any of its groups, members, real-name verified members, open groups."""
     households = dict(
         Household.objects.filter(community_id__in=ids)
         .values("community_id")
@@ -72,22 +67,42 @@ def coverage(user, community_ids=None) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("community_id", "n")
     )
+    return {
+        cid: {
+            "households": households.get(cid, 0),
+            "covered_households": covered.get(cid, 0),
+            "members": people.get(cid, 0),
+            "real_name_members": verified.get(cid, 0),
+            "groups": groups.get(cid, 0),
+        }
+        for cid in ids
+    }
+
+
+def coverage(user, community_ids=None) -> list[dict]:
+    """Per community: households, households with ≥1 member in any of its groups, members,
+    real-name verified members, groups. Only communities in the user's scope."""
+    communities = OrgUnit.objects.restrict(user).filter(kind="community")
+    if community_ids:
+        communities = communities.filter(pk__in=community_ids)
+    communities = list(communities.order_by("path"))
+    counts = coverage_counts([c.pk for c in communities])
     out = []
     for c in communities:
-        h = households.get(c.pk, 0)
-        m = people.get(c.pk, 0)
+        n = counts[c.pk]
+        h, m = n["households"], n["members"]
         out.append(
             {
                 "community_id": c.pk,
                 "community": c.name,
                 "community_type": c.community_type,
                 "households": h,
-                "covered_households": covered.get(c.pk, 0),
-                "coverage": round(covered.get(c.pk, 0) / h, 4) if h else 0.0,
+                "covered_households": n["covered_households"],
+                "coverage": round(n["covered_households"] / h, 4) if h else 0.0,
                 "members": m,
-                "real_name_members": verified.get(c.pk, 0),
-                "real_name_ratio": round(verified.get(c.pk, 0) / m, 4) if m else 0.0,
-                "groups": groups.get(c.pk, 0),
+                "real_name_members": n["real_name_members"],
+                "real_name_ratio": round(n["real_name_members"] / m, 4) if m else 0.0,
+                "groups": n["groups"],
             }
         )
     return out

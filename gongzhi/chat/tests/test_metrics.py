@@ -96,3 +96,25 @@ def test_broadcast_page_with_template_and_selection(
     }
     r = c.post("/console/broadcasts/", {"title": "", "body": "x"})
     assert r.status_code == 200 and Broadcast.objects.count() == 1
+
+
+def test_dashboards_read_the_rollup_not_the_membership_table(district):
+    from gongzhi.chat.models import CommunityDay, CommunityStat
+
+    rita = district.users["rita"]
+    A.do_send(rita, district.group_a.pk, text="早")
+    # never rolled up: the figures are counted on first use and kept
+    row = M.community_metrics(district.users["ada"], level="community", days=1)
+    a = next(r for r in row if r["unit_id"] == district.a.pk)
+    assert a["members"] == 2 and a["as_of"] is not None
+    assert CommunityStat.objects.get(community=district.a).members == 2
+    M.rollup()
+    day = CommunityDay.objects.get(community=district.a, day=timezone.localdate())
+    assert (day.messages, day.active_members) == (1, 1)
+    # a membership change shows after the next roll-up (every 15 minutes), not before
+    district.membership_a.delete()
+    a = M.community_metrics(district.users["ada"], level="community", days=1)
+    assert next(r for r in a if r["unit_id"] == district.a.pk)["members"] == 2
+    M.rollup()
+    a = M.community_metrics(district.users["ada"], level="community", days=1)
+    assert next(r for r in a if r["unit_id"] == district.a.pk)["members"] == 1
