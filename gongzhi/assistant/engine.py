@@ -34,7 +34,10 @@ Pipeline of :meth:`Engine.answer`, in order:
    with southern-Mandarin fuzzy initials for 3+ characters; see :meth:`Engine.correct`) and in
    jieba's words (设保 → 社保), words made up by jieba's HMM cut into known words.
    An entry whose standard question names a restrictive qualifier the message never mentions
-   (没结婚, 就业困难, 记性, 租房 …) gives way to a close runner-up without one.
+   (没结婚, 就业困难, 记性, 租房 …) gives way to a close runner-up without one. Before that,
+   close siblings (within ``Config.head_margin``) are re-ranked by whether their *standard*
+   question asks what the message asks (条件 / 材料 / 流程 / 多少钱 / 在哪 / 多久 …:
+   :meth:`Engine._head_first`).
    The confidence (0..1) is the harmonic mean of how much of the query the best question
    covers and how much of that question the query covers (content channels only). It must
    reach ``Config.threshold``; a short message most of whose content words (idf-weighted) the
@@ -172,6 +175,19 @@ class Config:
     max_chars: int = 300  # a longer message is matched on its beginning
     suggestions: int = 3
     qualifier_margin: float = 0.2  # Engine._qualifier_first (0: off); 0.15-0.2 best on dev…unseen3
+    # sibling re-ranking (Engine._head_first) among the candidates scoring within head_margin
+    # of the best: + head_intent_weight x the share of the query's question types that the
+    # entry's standard question asks (0.15 best on dev…unseen4: +5 of 1,172 answer questions
+    # with the shipped KB, +2 with the policy Q&A added), + head_weight x the idf-weighted
+    # share of the query's content words that the standard question (and keywords) name
+    # (measured 0.05-0.5: -1 to -13 on the same splits, so off)
+    head_intent_weight: float = 0.15
+    head_weight: float = 0.0
+    head_margin: float = 0.3
+    head_bigram_share: float = 0.5  # content share: this part on character bigrams, rest words
+    head_k: int = 6  # candidates considered
+    w_standard: float = 0.0  # a standard question's document score x (1 + this); 0.05-0.2
+    # measured +2 to -3 on dev…unseen4, so off
 
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
@@ -1381,6 +1397,18 @@ class Engine:
                     "。".join(doc_texts[lo:hi]) + "。" + str(self.entries[i].get("answer") or "")
                 )
             )
+        # the entry's "head": its standard question (+ keywords), for sibling re-ranking
+        self.head_words: list[frozenset[str]] = []
+        self.head_bigrams: list[frozenset[str]] = []
+        self.head_intents: list[frozenset[str]] = []
+        for i, (lo, hi) in enumerate(zip(self.entry_starts, self.entry_ends, strict=True)):
+            head, bigrams = set(feats[lo]["w"]), set(feats[lo]["b"])
+            if cfg.use_keywords and cfg.aggregate != "entry" and self.entries[i].get("keywords"):
+                head.update(feats[hi - 1]["w"])
+                bigrams.update(feats[hi - 1]["b"])
+            self.head_words.append(frozenset(head))
+            self.head_bigrams.append(frozenset(bigrams))
+            self.head_intents.append(frozenset(feats[lo]["i"]))
         self.topic_members: dict[str, list[int]] = {}
         for i, t in enumerate(self.topics):
             self.topic_members.setdefault(t, []).append(i)
@@ -1634,6 +1662,9 @@ class Engine:
             return []
         content = self.index.score(qterms)
         total = content + self.intent_index.score(iterms) if iterms else content
+        if cfg.w_standard:  # per-field weight: the standard question counts more
+            total = total.copy() if total is content else total
+            total[self.entry_starts] *= 1.0 + cfg.w_standard
         # the best question of each entry, relative to the query's self score, plus the
         # entry as a whole and its answer (each relative to its own self score)
         scores = np.maximum.reduceat(total, self.entry_starts) / self_q
@@ -1758,6 +1789,7 @@ class Engine:
             rhits = self.search(norm, k=cfg.suggestions + 3, topic=RELIEF_TOPIC, topic_only=True)
             if rhits and rhits[0].confidence >= cfg.threshold * 0.5:
                 return self._answer(rhits, fill, question)
+        hits = self._head_first(hits, norm)
         hits = self._group_first(hits, norm)
         hits = self._qualifier_first(hits, norm)
         best = hits[0] if hits else None
@@ -1777,6 +1809,65 @@ class Engine:
         ):
             return self._unknown(fill, score=best.confidence)
         return self._answer(hits, fill, question)
+
+    def head_match(
+        self, norm: str, i: int, feats: Mapping[str, Mapping[str, int]] | None = None
+    ) -> tuple[float, float]:
+        """How well entry ``i``'s head — its standard question (+ keywords) — fits the
+        message: (idf-weighted share of the message's content words that the head names,
+        share of the message's question types that the standard question asks). Content
+        words exclude generic ones (``_GENERIC_WORDS``) and words unknown to the index.
+        ``feats``: the message's features if already computed."""
+        feats = self._query_features(norm) if feats is None else feats
+        vocab, idf = self.index.vocab, self.index.idf
+        share = self.config.head_bigram_share
+        cov = 0.0
+        for channel, head, part in (
+            ("w", self.head_words[i], 1.0 - share),
+            ("b", self.head_bigrams[i], share),
+        ):
+            if part <= 0:
+                continue
+            total = got = 0.0
+            for t in feats[channel]:
+                if channel == "w" and t in _GENERIC_WORDS:
+                    continue
+                j = vocab.get((channel, t))
+                if j is None:
+                    continue
+                wt = float(idf[j])
+                total += wt
+                if t in head:
+                    got += wt
+            cov += part * (got / total if total else 0.0)
+        asked = feats["i"]
+        icov = sum(1 for t in asked if t in self.head_intents[i]) / len(asked) if asked else 0.0
+        return cov, icov
+
+    def _head_first(self, hits: list[_Hit], norm: str) -> list[_Hit]:
+        """Sibling re-ranking. Entries of one topic share most words (孩子, 垃圾, 老人, 平台 …)
+        and their many similar questions blur them; what tells them apart is whether the
+        entry's *standard question* names the message's most specific words (慢性病, 进度,
+        外地户口) and asks what the message asks (条件 / 材料 / 流程 / 多少钱 / 在哪 / 多久).
+        Among the candidates within ``Config.head_margin`` of the best, each score gets
+        ``head_weight`` x the content share plus ``head_intent_weight`` x the question-type
+        share (:meth:`head_match`); the others keep their order behind them."""
+        cfg = self.config
+        if (cfg.head_weight <= 0 and cfg.head_intent_weight <= 0) or len(hits) < 2:
+            return hits
+        floor = (1.0 - cfg.head_margin) * hits[0].score
+        n = 0
+        while n < min(len(hits), cfg.head_k) and hits[n].score >= floor:
+            n += 1
+        if n < 2:
+            return hits
+        feats = self._query_features(norm)
+        rescored = []
+        for h in hits[:n]:
+            cov, icov = self.head_match(norm, h.index, feats)
+            rescored.append((h.score + cfg.head_weight * cov + cfg.head_intent_weight * icov, h))
+        order = [h for _s, h in sorted(rescored, key=lambda t: -t[0])]
+        return order + hits[n:]
 
     def _group_first(self, hits: list[_Hit], norm: str) -> list[_Hit]:
         """The question names a group of residents (残疾人, 老人 …) that the best entry's

@@ -156,14 +156,14 @@ def test_emergency_detector_directly():
 
 
 def test_every_emergency_in_eval_set_is_recognised(engine):
-    # the "fresh", "unseen", "unseen2", "unseen3" and "unseen4" splits are unseen checks
+    # the "fresh", "unseen", "unseen2", "unseen3", "unseen4" and "unseen5" splits are unseen checks
     # reported by benchmarks/assistant.py, not a target
     with DATA.open(encoding="utf-8") as fh:
         rows = [
             r
             for r in csv.DictReader(fh)
             if r["expected_kind"] == "emergency"
-            and r["split"] not in ("fresh", "unseen", "unseen2", "unseen3", "unseen4")
+            and r["split"] not in ("fresh", "unseen", "unseen2", "unseen3", "unseen4", "unseen5")
         ]
     assert len(rows) >= 25
     missed = [r["question"] for r in rows if engine.answer(r["question"]).kind != "emergency"]
