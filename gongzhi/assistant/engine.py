@@ -558,6 +558,8 @@ _AFTERMATH = re.compile(
 )
 _STRONG_URGENT = re.compile(r"救命|正在|还在|快来|出不|越来越|来不及|现在")
 # a recurring nuisance rather than an event under way ("最近老有人撬电动车锁"): a complaint
+# someone hitting the speaker or the speaker's family (not "打我电话")
+_VICTIM = re.compile(r"打(我|我们|我妈|我爸|我儿子|我女儿|我家孩子)(?!的?(电话|手机|微信))")
 _HABITUAL = re.compile(r"老是|老有|经常|总是|总有|最近|天天|每天|常常|时不时|好几次")
 
 _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
@@ -709,8 +711,14 @@ def detect_emergency(norm: str) -> str | None:
             if not always and settled:
                 continue
             if always or urgent or not hypothetical:
-                if kind in ("fire", "violence") and not urgent and _QUESTION.search(norm):
-                    # "油锅起火应该怎么处理", "打人犯法吗" — a question, no event under way
+                if (
+                    kind in ("fire", "violence")
+                    and not urgent
+                    and _QUESTION.search(norm)
+                    and not (kind == "violence" and _VICTIM.search(norm))
+                ):
+                    # "油锅起火应该怎么处理", "打人犯法吗" — a question, no event under way; but
+                    # "我老公打我，我该怎么办" reports violence against the speaker: 110 first
                     continue
                 if (
                     kind == "violence"

@@ -130,6 +130,7 @@ def test_follow_up_chain_keeps_topic(engine):
         ("有个小孩掉河里了", "110"),
         ("我不想活了", "12356"),
         ("老公正在打我", "110"),
+        ("我老公打我，我该怎么办", "110"),  # a report with a question attached, not a question
         ("我被困在电梯里出不来了", "119"),
         ("电梯卡在两层中间，里面有个老人出不来", "119"),  # missed once (unseen split)
     ],
