@@ -262,18 +262,11 @@ COLLOQUIAL_PATH = Path(__file__).resolve().parent / "data" / "colloquial.txt"
 
 def load_colloquial(path: Path = COLLOQUIAL_PATH) -> dict[str, str]:
     """The colloquial table ``{variant: canonical}`` (normalised; canonical words map to
-    themselves, so that "死亡证明" is not taken for the variant "死亡证" plus "明")."""
-    from gongzhi.nlp.text import normalize
+    themselves, so that "死亡证明" is not taken for the variant "死亡证" plus "明"). Same file
+    format as the domain synonym table."""
+    from gongzhi.nlp.text import load_synonyms
 
-    table: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        words = [normalize(w) for w in line.split()]
-        for w in words:
-            table.setdefault(w, words[0])
-    return table
+    return load_synonyms(path)
 
 
 # "我爷爷走了" / "老人没了以后": 走了 / 没了 / 不在了 right after a person means 去世
