@@ -836,7 +836,7 @@ _OUT_OF_SCOPE = re.compile(
     "|".join(
         (
             # weather, time of day
-            r"天气|气温|天气预报|下雨吗|会下雨|会不会下雨|下雪|降温|升温|几度|多少度|冷不冷|热不热|"
+            r"天气|气温|天气预报|下雨吗|会下雨|会不会下雨|下雪|降温|升温|几度|(?<!近视)(?<!散光)多少度|冷不冷|热不热|"
             r"雾霾|空气质量|紫外线|梅雨|刮风|现在几点|几点钟了|农历几|星期几",
             # cars
             r"汽车保养|保养(车|汽车)|车子?(多久|怎么)保养|洗车|4s店|加油站|汽油|柴油|机油|轮胎|"
@@ -879,6 +879,28 @@ _OUT_OF_SCOPE = re.compile(
         )
     )
 )
+
+
+# Goods and food count as chatter only when nobody is running a business or disputing a
+# purchase: "想开个奶茶店要办什么证" (a licence) and "冰箱坏了商家不给修" (consumer rights,
+# 12315) are community-service questions.
+_COMMERCE_WORDS = frozenset(
+    # shopping platforms stay chatter ("淘宝退货运费谁出" is the platform's rule, not ours)
+    "火锅 奶茶 咖啡 蛋糕 饺子 烘焙 好吃 洗衣机 冰箱 电视机 扫地机 耳机 iphone ipad "
+    "苹果手机 华为手机 小米手机".split()
+)
+_BUSINESS_OR_DISPUTE = re.compile(
+    r"开(个|家|一家|了)?[^，。,？?]{0,4}(店|铺|馆|摊)|营业执照|个体户|许可证|经营|"
+    r"商家|售后|保修|三包|退货|退款|质量问题|12315|消费者"
+)
+
+
+def out_of_scope_words(norm: str) -> list[str]:
+    """The everyday-chatter words in a normalised message that count (see _OUT_OF_SCOPE)."""
+    found = [m.group() for m in _OUT_OF_SCOPE.finditer(norm)]
+    if found and _BUSINESS_OR_DISPUTE.search(norm):
+        found = [w for w in found if w not in _COMMERCE_WORDS]
+    return found
 
 
 # info question: the resident asks for information (how / where / who / can I …)
@@ -1831,7 +1853,8 @@ class Engine:
 
         hits = self.search(norm, k=cfg.suggestions + 3)
         best = hits[0] if hits else None
-        out_of_scope = bool(_OUT_OF_SCOPE.search(norm))
+        oos_words = out_of_scope_words(norm)
+        out_of_scope = bool(oos_words)
         # "要带什么材料" with nothing to refer to: ask what it is about instead of guessing
         vague = all(w in _GENERIC_WORDS for w in _Text.words(self._prep(norm)))
 
@@ -1899,9 +1922,7 @@ class Engine:
             return self._unknown(fill, score=conf)
         if out_of_scope and (
             best.confidence < cfg.oos_override
-            or any(
-                m.group() not in self.entry_text[best.index] for m in _OUT_OF_SCOPE.finditer(norm)
-            )
+            or any(w not in self.entry_text[best.index] for w in oos_words)
         ):
             return self._unknown(fill, score=best.confidence)
         return self._answer(hits, fill, question)

@@ -79,3 +79,21 @@ def test_clear_loose_match_is_answered(engine: Engine) -> None:
 )
 def test_chatty_out_of_scope_is_declined(engine: Engine, text: str) -> None:
     assert engine.answer(text).kind == "unknown"
+
+
+@pytest.mark.parametrize(
+    "question", ["哪家奶茶好喝", "附近哪家火锅好吃", "今天多少度", "京东买的耳机怎么样"]
+)
+def test_goods_and_food_chatter_is_still_declined(engine, question):
+    reply = engine.answer(question)
+    assert reply.kind == "unknown" and reply.entry_id is None
+
+
+def test_a_purchase_dispute_is_not_taken_for_chatter(engine):
+    from gongzhi.assistant.engine import out_of_scope_words
+
+    assert out_of_scope_words(normalize("冰箱坏了商家不给修怎么办")) == []
+    assert out_of_scope_words(normalize("冰箱哪个牌子好")) == ["冰箱"]
+    assert out_of_scope_words(normalize("孩子近视多少度要配眼镜")) == []
+    reply = engine.answer("冰箱坏了商家不给修怎么办")
+    assert reply.kind == "answer" and reply.entry_id.startswith("shichang-")
