@@ -23,6 +23,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.sessions import InstanceSessionWrapper
 from django.http import Http404
 
+from gongzhi.core import scoping
 from gongzhi.core.errors import ActionError
 
 from . import actions, events
@@ -32,6 +33,10 @@ CATCH_UP_LIMIT = 500
 #: How long a connection reuses a group's access check (membership, mute, archive, manager
 #: role) for sends and read marks. Subscribing always checks afresh.
 ACCESS_TTL = 5.0
+#: How often a live subscription's access is checked again (on the next event after this many
+#: seconds): a member removed from a group, or staff whose role was revoked, stop receiving
+#: its live events within this time instead of at their next reconnect.
+RECHECK_EVERY = 30.0
 SLOW_LIMIT = 2000  # frames queued for a socket that is not being read
 CLOSE_TOO_SLOW = 4408
 
@@ -41,12 +46,14 @@ class _Sub:
     there); ``sent`` the ids sent in the catch-up, whose live copies are dropped once each;
     ``held`` live events that arrived during the catch-up (None once it is done)."""
 
-    __slots__ = ("floor", "sent", "held")
+    __slots__ = ("floor", "sent", "held", "checked", "rechecking")
 
     def __init__(self, floor: int):
         self.floor = floor
         self.sent: set[int] = set()
         self.held: list[dict] | None = []
+        self.checked = time.monotonic()  # when access was last checked
+        self.rechecking = False
 
 
 class _Resume:
@@ -286,10 +293,29 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         sub = self.subs.get(event["group"])
         if sub is None:
             return
+        if not sub.rechecking and time.monotonic() - sub.checked > RECHECK_EVERY:
+            sub.rechecking = True
+            asyncio.ensure_future(self._recheck(event["group"], sub))
         if sub.held is not None:
             sub.held.append(event)  # catch-up under way
             return
         self._emit(sub, event)
+
+    async def _recheck(self, gid: int, sub: _Sub) -> None:
+        """Check a live subscription's access again; drop it when the user lost it."""
+        try:
+            await database_sync_to_async(self._fresh_access)(gid)
+        except Http404:
+            if self.subs.get(gid) is sub:
+                del self.subs[gid]
+                self.local.leave(gid, self)
+                await self.send_json({"type": "unsubscribed", "group": gid, "reason": "no_access"})
+        finally:
+            sub.checked, sub.rechecking = time.monotonic(), False
+
+    def _fresh_access(self, gid: int) -> actions.Access:
+        scoping.forget_scope(self.user)
+        return self._access(gid, fresh=True)
 
     def _emit(self, sub: _Sub, event: dict) -> None:
         mid = event.get("id")

@@ -122,8 +122,10 @@ def organisation_scope(user, capability: str = VIEW) -> frozenset[int]:
 
 
 def forget_scope(user) -> None:
-    user.__dict__.pop("_gongzhi_scope", None)
-    user.__dict__.pop("_gongzhi_grants", None)
+    """Drop what is cached on ``user`` (grants, scopes, own resident ids), so the next check
+    reads the database again — for objects that outlive a request, such as a WebSocket's."""
+    for key in ("_gongzhi_scope", "_gongzhi_grants", "_gongzhi_resident_ids"):
+        user.__dict__.pop(key, None)
 
 
 def scope_q(model, user, capability: str = VIEW) -> Q:

@@ -132,3 +132,30 @@ def test_notice_read_count_rises_live():
         await comm.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_member_removed_from_the_group_stops_receiving_live(monkeypatch):
+    from gongzhi.chat import consumers
+
+    monkeypatch.setattr(consumers, "RECHECK_EVERY", 0.0)  # check on every event
+    d = build_district()
+    rita, alice = cookie_for(d.users["rita"]), d.users["alice"]
+    send = sync_to_async(A.do_send)
+
+    async def scenario():
+        comm, ok, _ = await connect(rita)
+        assert ok
+        await comm.send_json_to({"type": "subscribe", "group": d.group_a.pk, "since": 0})
+        await frames_until(comm, "subscribed")
+        m1 = await send(alice, d.group_a.pk, text="第一条")
+        assert (await comm.receive_json_from(timeout=5))["message"]["id"] == m1.pk
+        await sync_to_async(d.membership_a.delete)()  # rita leaves (or is removed)
+        await send(alice, d.group_a.pk, text="第二条")
+        frames = await frames_until(comm, "unsubscribed")
+        assert frames[-1] == {"type": "unsubscribed", "group": d.group_a.pk, "reason": "no_access"}
+        # at most the event that triggered the check slipped through; nothing after it
+        await send(alice, d.group_a.pk, text="第三条，只给成员")
+        assert await comm.receive_nothing(timeout=0.5)
+        await comm.disconnect()
+
+    async_to_sync(scenario)()
