@@ -25,14 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import bench_foundation, pct
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "gongzhi_bench_metrics"
-
-
-def pct(values, p):
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(len(values) * p))] * 1000, 1)
 
 
 def child(messages: int, reps: int) -> dict:
@@ -50,21 +47,11 @@ def child(messages: int, reps: int) -> dict:
     from gongzhi.chat.models import GroupDay, Message
     from gongzhi.org.models import OrgUnit
     from gongzhi.people.models import User
-    from gongzhi.seed import district as D
-    from gongzhi.seed.builder import Builder, Scale
-    from gongzhi.workorders import seed as order_seed
 
     call_command("migrate", verbosity=0)
     t0 = time.monotonic()
-    scale = Scale(
-        "bench", D.STREETS_SEED, households=25_200, group_members=20_000, groups=1160, grids=1200
-    )
-    b = Builder(scale, 7, progress=False)
-    real_orders, real_chat = order_seed.build, chat_seed.build
-    order_seed.build = chat_seed.build = lambda *a, **k: 0  # messages below, at the asked size
-    b.build()
-    order_seed.build, chat_seed.build = real_orders, real_chat
-    chat_seed.build(b, count=messages)
+    b = bench_foundation()
+    chat_seed.build(b, count=messages)  # messages at the asked size; no work orders
     res = {
         "vendor": connection.vendor,
         "load_avg_before": round(os.getloadavg()[0], 2),

@@ -65,6 +65,8 @@ from collections import Counter
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+from _common import pct
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "gongzhi-demo"
 ORIGIN = "http://127.0.0.1"
@@ -73,13 +75,6 @@ BENCH_GROUP_TAG = "bench-rt"
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
-
-
-def pct(values, p):
-    if not values:
-        return None
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(len(values) * p))] * 1000, 1)
 
 
 def raise_nofile(limit: int | None = None) -> int:

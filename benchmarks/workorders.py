@@ -19,14 +19,11 @@ import threading
 import time
 from pathlib import Path
 
+from _common import bench_foundation, pct
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "gongzhi_bench_wo"
-
-
-def pct(values, p):
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(len(values) * p))] * 1000, 1)
 
 
 def timed(fn, n):
@@ -48,10 +45,7 @@ def worker(orders: int, creates: int, phase: str) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from gongzhi.chat import seed as chat_seed
     from gongzhi.groups.models import Membership
-    from gongzhi.seed import district as D
-    from gongzhi.seed.builder import Builder, Scale
     from gongzhi.workorders import seed as order_seed
     from gongzhi.workorders.models import WorkOrder
 
@@ -59,16 +53,7 @@ def worker(orders: int, creates: int, phase: str) -> dict:
         return measure(creates)
     call_command("migrate", verbosity=0)
     t0 = time.monotonic()
-    scale = Scale(
-        "bench", D.STREETS_SEED, households=25_200, group_members=20_000, groups=1160, grids=1200
-    )
-    b = Builder(scale, 7, progress=False)
-    # the foundation without its own order history (added below at the asked size) and without
-    # group messages (not read here)
-    real_build, real_chat = order_seed.build, chat_seed.build
-    order_seed.build = chat_seed.build = lambda *a, **k: 0
-    b.build()
-    order_seed.build, chat_seed.build = real_build, real_chat
+    b = bench_foundation()  # orders added below at the asked size; no messages (not read here)
     members = {}
     for rid, cid, gid in Membership.objects.filter(
         group__kind__in=["residents", "building"]

@@ -425,7 +425,10 @@ class Builder:
             Resident.objects.filter(pk=rid).update(user=u, real_name_verified=True)
 
     # --- all -----------------------------------------------------------------------------
-    def build(self):
+    def build(self, *, history: bool = True):
+        """Build the district. ``history=False``: the foundation only (org tree, people,
+        groups, staff), without the work-order and message history — for benchmarks that add
+        their own at the size they measure."""
         t0 = time.monotonic()
         with transaction.atomic():
             self.build_tree()
@@ -456,6 +459,14 @@ class Builder:
             self.build_staff(community_members)
             self.build_demo_residents(community_members)
         self.log(f"foundation (org tree, people, groups, staff): {time.monotonic() - t0:.1f}s")
+        if history:
+            self.build_history(community_members)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE")
+        return self
+
+    def build_history(self, community_members: dict[int, list]) -> None:
         from gongzhi.workorders import seed as workorder_seed
 
         t1 = time.monotonic()
@@ -466,10 +477,6 @@ class Builder:
         t1 = time.monotonic()
         chat_seed.build(self)
         self.log(f"group messages: {time.monotonic() - t1:.1f}s")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE")
-        return self
 
 
 def district_exists() -> bool:
