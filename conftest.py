@@ -42,3 +42,14 @@ def restore_initial_data(django_db_blocker):
     if contents:
         with django_db_blocker.unblock():
             connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_category_cache():
+    """Each test starts from the database's categories: a test's rolled-back rows or queryset
+    ``update()`` calls (which send no signals) must not reach the next test through the
+    per-process cache in ``gongzhi.workorders.categories``."""
+    from gongzhi.workorders import categories
+
+    categories.reset()
+    yield

@@ -18,7 +18,7 @@ from gongzhi.org.models import Household, Organisation, OrgUnit
 from gongzhi.org.queries import nearest_grid
 from gongzhi.people.models import Resident
 
-from . import sla
+from . import categories, sla
 from .models import (
     OPEN,
     Attachment,
@@ -234,7 +234,7 @@ def _clean_text(title: str, description: str) -> tuple[str, str]:
 def _category(code: str | None) -> Category | None:
     if not code:
         return None
-    cat = Category.objects.filter(code=code, active=True).first()
+    cat = categories.by_code(code)
     if cat is None:
         raise ActionError(
             _("Unknown category “%(code)s”.") % {"code": code},
@@ -253,7 +253,7 @@ def _auto_category(text: str) -> tuple[Category | None, float | None]:
         name, score = classify_request(text)
     except Exception:  # a broken model must never lose a request
         return None, None
-    return Category.objects.filter(name=name, active=True).first(), score
+    return categories.by_name(name), score
 
 
 def _place(
@@ -312,14 +312,18 @@ def do_submit(
     if cat is None:
         cat, score = _auto_category(f"{title} {description}")
     is_staff = scoping.is_staff_user(user) if user is not None else False
-    own = (
-        Resident.objects.filter(user_id=user.pk)
-        .select_related("household__community")
-        .only(*OWN_FIELDS)
-        .first()
-        if (user is not None and user.is_authenticated)
-        else None
-    )
+    own = None
+    if user is not None and user.is_authenticated:
+        # one resident per user (unique): a slice, not .first(), whose ORDER BY pk cost
+        # ~0.4 ms of Python per create
+        own = next(
+            iter(
+                Resident.objects.filter(user_id=user.pk)
+                .select_related("household__community")
+                .only(*OWN_FIELDS)[:1]
+            ),
+            None,
+        )
     household = grid = community = None
     if household_id:
         household = (

@@ -6,3 +6,8 @@ class WorkOrdersConfig(AppConfig):
     name = "gongzhi.workorders"
     label = "workorders"
     verbose_name = _("Work orders")
+
+    def ready(self):
+        from . import categories
+
+        categories.connect_signals()

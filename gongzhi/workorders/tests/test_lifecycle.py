@@ -223,3 +223,30 @@ def test_a_map_point_places_the_order_in_the_nearest_grid(district):
         lon=118.999,
     )
     assert o.community == d.a and o.grid in (d.grid_a, d.grid_a2)
+
+
+def test_category_changes_saved_here_apply_to_the_next_order(district):
+    """Categories are cached per process (``workorders.categories``); a change saved through
+    the model must reach the very next create: a new category, new limits, a deactivation."""
+    assert submit(district).category.code == "environment"  # the cache is now warm
+    new = Category.objects.create(code="noise", name="噪音扰民", accept_hours=1, complete_days=2)
+    order = submit(district, category="noise")
+    assert order.category_id == new.pk
+    env = Category.objects.get(code="environment")
+    env.complete_days = env.complete_days + 7
+    env.save()
+    slow = submit(district)
+    assert slow.category.complete_days == env.complete_days
+    assert slow.due_at > order.due_at
+    new.active = False
+    new.save()
+    with pytest.raises(ActionError) as err:
+        submit(district, category="noise")
+    assert err.value.code == "unknown_category"
+    gone = Category.objects.create(code="gone", name="临时类别")
+    with pytest.raises(ActionError):  # cached now (the lookup loaded the table) …
+        submit(district, category="gone", urgency="asap")
+    gone.delete()
+    with pytest.raises(ActionError) as err:  # … and gone with the delete
+        submit(district, category="gone")
+    assert err.value.code == "unknown_category"
