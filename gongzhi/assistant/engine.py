@@ -608,7 +608,9 @@ _AFTERMATH = re.compile(
     r"之后|以后|过后|扑灭后|救助|补助|补贴|没地方住|住院|医保|报销|赔偿|理赔|保险|症状|"
     r"怕(着火|起火|火灾|漏气|出事|中毒)|担心|会不会|"
     # long-term care after an illness, a near miss ("差点砸到人"): no event under way
-    r"后遗症|康复|护理险|长护险|瘫(在床|痪)|差点|差一点|险些"
+    r"后遗症|康复|护理险|长护险|瘫(在床|痪)|差点|差一点|险些|"
+    # long ago, or aids for a mending injury: "前几年出车祸没了", "骨折了要用一阵轮椅"
+    r"前几年|几年前|去年|那年|当年|轮椅|拐杖"
 )
 _STRONG_URGENT = re.compile(r"救命|正在|还在|快来|出不|越来越|来不及|现在")
 # a recurring nuisance rather than an event under way ("最近老有人撬电动车锁"): a complaint
@@ -623,6 +625,7 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
         re.compile(
             r"不想活|想死|想不开|寻死|自杀|轻生|跳楼|跳河|跳江|跳湖|割腕|活着没意思|活不下去|活够了|"
             r"死了算了|一了百了|结束(自己的?)?生命|结束这一切|(要|想|准备)[^，。,]{0,8}跳下去|"
+            r"往下跳|站在[^，。,]{0,6}(楼顶|天台|窗台|阳台|桥|屋顶|房顶)[^，。,]{0,2}边|"
             r"(吃|吞)了?[^，。,]{0,4}安眠药"
         ),
         True,
@@ -687,7 +690,11 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
         re.compile(
             r"(正在|在)?打(我|人了?|孩子|老人|老婆|妻子)|打架|斗殴|砍(人|我|伤)|持刀|拿(着)?(菜)?刀|动刀|"
             r"(拿|举|抄)着?(棍|棒|砖|斧|铁锹)|捅(了|伤)|要杀|杀人|抢劫|抢包|抢了|绑架|劫持|"
-            r"撬.{0,4}门|砸(我家|门|窗)|入室|进贼|进了小偷|闯进(我家|家里)|家暴.{0,10}(救命|喊|叫|打)"
+            r"撬.{0,4}门|砸(我家|门|窗)|入室|进贼|进了小偷|闯进(我家|家里)|家暴.{0,10}(救命|喊|叫|打)|"
+            # a threat to life, hiding from someone: "说要弄死我，我现在躲在卫生间"
+            r"(说|扬言|威胁|喊着?)[^，。,]{0,4}(弄死|打死|杀了|砍死|整死|捅死)|"
+            r"(要|想)(弄死|打死|砍死|杀了|捅死)(我|你|人|他|她|孩子)|"
+            r"躲(在|进)[^，。,]{0,4}(卫生间|厕所|房间|屋里|柜子|邻居家)|在家砸东西"
         ),
         False,
     ),
@@ -909,7 +916,7 @@ _OUT_OF_SCOPE = re.compile(
             r"减肥",
             # entertainment, celebrities, games, sport
             r"明星|演唱会|八卦|追星|电影|电视剧|综艺|歌手|新歌|专辑|追剧|网红|小说|"
-            r"游戏|王者荣耀|吃鸡|英雄联盟|上分|世界杯|nba|英超|欧冠|足球赛|篮球赛|总统",
+            r"游戏|王者荣耀|吃鸡|英雄联盟|上分|世界杯|nba|英超|欧冠|足球赛|篮球赛|(足球|篮球|排球)比赛|球赛|总统",
             # homework, trivia, writing
             r"作业|作文|数学|语文|英语题|物理题|化学题|考不好|家教|应用题|方程|公式|写一首|写诗|写一篇|翻译|笑话|段子|"
             r"造句|组词|近义词|反义词|填(报)?志愿|志愿(怎么|咋)填|"
@@ -963,12 +970,13 @@ _QUESTION = re.compile(
 # weak ones ("希望…处理", "麻烦…修") only count in a message that asks no question.
 _ACTION_STRONG = re.compile(
     r"派(个)?人|快来人|来(个)?人(处理|修|看|管|清|疏通)|管管|管一管|管一下|"
-    r"(处理|修|清理|清|解决|看|查|疏通|协调|催)一下|督促|给个说法|"
+    r"(处理|修|清理|清|解决|看|查|疏通|协调|催)一下|督促|给个说法|(帮|给)(我|忙|我们)?(查查|问问|催催)|"
     r"(什么|啥)时候(能|才能|可以)?(来水|来电|通水|通电|修好|处理|解决)"
 )
 _ACTION_WEAK = re.compile(
     r"(麻烦|(?<![申邀聘提])请(?!问|教)|希望|要求|恳请|请求|赶紧|尽快|快点|速来)(.{0,14})"
-    r"(处理|解决|修|管|清|查|整治|整改|协调|拆|疏通|来人|看看|跟进|督促|治理|加强|检查|安排|消杀|补|催|装|调)"
+    r"(处理|解决|修|管|清|查|整治|整改|协调|拆|疏通|来人|看看|跟进|督促|治理|加强|检查|安排|消杀|补|催|装|调|"
+    r"改进|改善|整顿)"
 )
 # complaint about an ongoing local problem (counts only without an info question)
 _COMPLAINT = re.compile(
@@ -978,6 +986,7 @@ _COMPLAINT = re.compile(
     r"(吵|臭|烦|脏|熏)(死|得[^，。,]{0,4}(要命|不行|睡不着|受不了))|都(臭|烂|坏)了|堆成山|臭气熏天|苍蝇乱飞|"
     r"(好|十|几|两|三|四|五)(几)?天(了|都|没|还)|一个?(礼拜|星期)(了|都|没|还)|还没(修|完工|修好|处理|解决|弄好|清)|"
     r"(快|都|已经|有)?(半|一|两|三|几|好几)个?(多)?月(了|都没|还没|没人)|"
+    r"一次都没(来|去|见|人)|"
     r"严重扰民|举报$|举报[。!！]"
 )
 # the information questions that keep a complaint in the knowledge base ("…怎么办", "找谁")
@@ -1084,7 +1093,15 @@ def detect_handoff(norm: str) -> bool:
             and not re.search(r"派(个)?人|来人|管管|管一管", norm)
         ):
             return False
-        return not (_INFO_Q.search(norm) and not re.search(r"派(个)?人|来人|管管|管一管", norm))
+        info = _INFO_Q.search(norm)
+        if (
+            info
+            and info.group(0).endswith(("催", "催一下", "催办"))
+            and (_PROBLEM_SUBJECT.search(norm) and _PROBLEM_PREDICATE.search(norm))
+        ):
+            # "电梯又坏了…能不能催一下": chasing the problem up, not one's submitted request
+            return True
+        return not (info and not re.search(r"派(个)?人|来人|管管|管一管", norm))
     if _QUESTION.search(norm):
         return False
     return bool(
