@@ -624,6 +624,7 @@ _AFTERMATH = re.compile(
     # long ago, or aids for a mending injury: "前几年出车祸没了", "骨折了要用一阵轮椅"
     r"前几年|几年前|去年|那年|当年|轮椅|拐杖"
 )
+_SUPPOSE = re.compile(r"万一|如果|假如|要是|假设|假使")
 _STRONG_URGENT = re.compile(r"救命|正在|还在|快来|出不|越来越|来不及|现在")
 # a recurring nuisance rather than an event under way ("最近老有人撬电动车锁"): a complaint
 # someone hitting the speaker or the speaker's family (not "打我电话")
@@ -647,7 +648,8 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
         "gas",
         re.compile(
             r"(燃气|煤气|天然气|液化气|瓦斯)[^，。,？?]{0,8}(味|漏|泄)|漏气|"
-            r"闻到.{0,8}(燃气|煤气|天然气|液化气)|(燃气|煤气)报警器.{0,4}(响|叫)"
+            r"闻到.{0,8}(燃气|煤气|天然气|液化气)|(燃气|煤气)报警器.{0,4}(响|叫)|臭鸡蛋味|"
+            r"(软管|管子|阀门|煤气灶|燃气灶|燃气表)[^，。,]{0,6}(嘶嘶|呲呲|滋滋)"
         ),
         False,
     ),
@@ -663,7 +665,8 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
         "fire",
         re.compile(
             r"着火|起火|失火|火灾|烧起来|燃起来|烧着了|着起来|自燃|冒(黑|浓|白)?烟|冒火|火苗|火光|"
-            r"火(很|好|太)大|火越来越大|爆炸|(全|都)是烟|浓烟|(?<!油)烟(很|好|太)大"
+            r"火(很|好|太)大|火越来越大|爆炸|(全|都)是烟|浓烟|(?<!油)烟(很|好|太)大|"
+            r"冒出[^，。,]{0,4}烟|烟味越来越(大|浓|重)|(很|好|特别)浓的烟"
         ),
         False,
     ),
@@ -685,7 +688,8 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
             r"落水|溺水|掉(进|到)?[^，。,]{0,4}?(河|湖|江|水|池塘|水塘|水池|鱼塘|水坑|水沟|粪池|化粪池|井|水库|"
             r"游泳池|泳池)里|被水冲走|"
             r"(河|江|湖|水库|池塘|水池|鱼塘|泳池|游泳池|水)里[^，。,]{0,6}(扑腾|挣扎|沉下去)|沉下去了|"
-            r"水(已经)?(到|淹到|没过|漫到)(腰|胸|脖子)"
+            r"水(已经)?(到|淹到|没过|漫到)(腰|胸|脖子)|"
+            r"(河|江|湖|水库|池塘|水池|鱼塘|泳池|游泳池|水塘)里[^。]{0,10}掉(下去|进去)了|还在扑腾|在水里扑腾"
         ),
         False,
     ),
@@ -716,7 +720,7 @@ _EMERGENCY_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
             r"(老人|老太|老头|爷爷|奶奶|外婆|外公|父亲|母亲|我爸|我妈|孩子|小孩)[^，。,]{0,4}(摔倒|跌倒|摔伤)了|"
             r"晕倒|昏倒|晕过去|昏过去|晕厥|昏迷|不省人事|叫不(醒|应)|喊不(醒|应)|"
             r"没(有)?(反应|呼吸|意识|知觉|心跳)|一动不动|倒(在)?地(上)?(不起|不动)|口吐白沫|"
-            r"喘不(上|过)气|呼吸困难|胸口(疼|痛|闷)|心脏病(发作|犯)|心梗|脑梗|中风|嘴.{0,2}歪|说不出话|"
+            r"(?<!闷得)喘不(上|过)气|呼吸困难|胸口(疼|痛|闷)|心脏病(发作|犯)|心梗|脑梗|中风|嘴.{0,2}歪|说不出话|"
             r"半边身子|抽搐|抽筋了|惊厥|大出血|流(了)?(好多|很多|不少)?血|血流不止|骨折|"
             r"摔倒.{0,8}(起不来|流血|不动)|(楼|梯|高处)[^，。,]{0,4}摔下来|车祸|撞(倒|伤)了?人|"
             r"(人|我|他|她|老人|孩子|小孩|爸|妈|爷爷|奶奶|外婆|外公|邻居)[^，。,]{0,3}被车撞|"
@@ -782,9 +786,16 @@ def detect_emergency(norm: str) -> str | None:
     hypothetical = bool(_HYPOTHETICAL.search(norm))
     urgent = bool(_URGENT.search(norm))
     settled = bool(_AFTERMATH.search(norm)) and not _STRONG_URGENT.search(norm)
+    # "电视机要是冒烟起火了，能不能直接泼水": a question about a supposed event ("了" inside a
+    # supposition says nothing about now)
+    supposed = (
+        bool(_SUPPOSE.search(norm))
+        and bool(_QUESTION.search(norm))
+        and not _STRONG_URGENT.search(norm)
+    )
     for kind, pattern, always in _EMERGENCY_RULES:
         if pattern.search(norm):
-            if not always and settled:
+            if not always and (settled or supposed):
                 continue
             if always or urgent or not hypothetical:
                 if (
@@ -813,7 +824,9 @@ _SMALLTALK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"你是谁|你叫(什么|啥)(名字)?|你的名字|你是(不是)?(机器人|真人|人工客服|客服|人工|ai|人)|是(机器人|真人)吗|(还是|或者)(机器人|机器|真人|人工|ai)|你几岁|你多大|"
             r"(你|您)(到底)?是(真)?人(还是|或者)(机器人?|ai|人工)?|(你|您)(到底)?是(真)?人吗|"
             # chit-chat aimed at the assistant itself: "你会唱歌吗", "陪我聊会天"
-            r"你(会|能)(不会)?(唱歌|跳舞|讲故事|讲笑话|聊天|画画|做饭)|陪我(聊|玩|说)(会儿?|一会儿?)?天?|(好|真|太)无聊"
+            r"你(会|能)(不会)?(唱歌|跳舞|讲故事|讲笑话|聊天|画画|做饭)|陪我(聊|玩|说)(会儿?|一会儿?)?天?|(好|真|太)无聊|"
+            r"你[^，。,]{0,12}累不累|你累(吗|不)|(你的?|这)名字(是)?谁(起|取)的|谁给你(起|取)的名|"
+            r"你是谁(开发|做|造|设计)的"
         ),
     ),
     (
@@ -988,7 +1001,7 @@ _ACTION_STRONG = re.compile(
 _ACTION_WEAK = re.compile(
     r"(麻烦|(?<![申邀聘提])请(?!问|教)|希望|要求|恳请|请求|赶紧|尽快|快点|速来)(.{0,14})"
     r"(处理|解决|修|管|清|查|整治|整改|协调|拆|疏通|来人|看看|跟进|督促|治理|加强|检查|安排|消杀|补|催|装|调|"
-    r"改进|改善|整顿)"
+    r"改进|改善|整顿|落实|组织|举办|开展)"
 )
 # complaint about an ongoing local problem (counts only without an info question)
 _COMPLAINT = re.compile(
@@ -1061,6 +1074,7 @@ _PROBLEM_PREDICATE = re.compile(
     r"坏了|坏掉|坏的|都坏|坏好|老是坏|又坏|不亮|不灵|失灵|黑乎乎|黑漆漆|黑咕隆咚|断了|裂|塌|歪了|倒了|"
     r"松了|翘|掉了|脱落|被偷|被盗|被撬|偷了|没了|不见了|少了|停了|没水|没电|停水|停电|不来水|"
     r"堵了|堵死|堵住|堵得|堵着|冒(出|到|上来)|溢|漫|漏水|漏了|渗水|积水|淹了|泡了|湿了|"
+    r"(有|一)个(大)?(坑|洞)|积(了)?一?(滩|摊)水|"
     r"臭|脏|乱(停|放|扔|倒|堆|搭|建|贴|挖)|堆(满|了|着|在)|一堆|停满|占(满|了|着|用)|挡住|走不过去|"
     r"进不去|出不去|吵|噪音|扰民|震天|呛|熏|冒烟|危险|吓人|不安全|隐患|"
     r"扣了|扣我|克扣|拖欠|欠(了|我)|拖了|没发|不发|没到账|不给|少给|秤不准|缺斤|过期.{0,6}卖|"
@@ -1941,6 +1955,8 @@ class Engine:
         hits = self.search(norm, k=cfg.suggestions + 3)
         best = hits[0] if hits else None
         oos_words = out_of_scope_words(norm)
+        if oos_words and cfg.homophone_spans:  # a typo's word is no subject: 公基金 → 公积金
+            oos_words = [w for w in oos_words if w in out_of_scope_words(self.correct(norm))]
         out_of_scope = bool(oos_words)
         # "要带什么材料" with nothing to refer to: ask what it is about instead of guessing
         vague = all(w in _GENERIC_WORDS for w in _Text.words(self._prep(norm)))
