@@ -473,6 +473,7 @@ async def scenario(a, port: int, pid: int, info: dict, http: Http, slog: Path) -
         ),
         "server_fds": st.get("fds"),
         "permessage_deflate": a.ws_deflate and not a.no_deflate,  # as negotiated
+        "ws_implementation": a.ws or "websockets",
     }
     log(
         f"      {len(listeners)} subscribed in {secs:.1f} s; {open_now} open; "
@@ -739,6 +740,11 @@ def main():
         action="store_true",
         help="start the server with `serve --ws-deflate` (accepts the compression offered)",
     )
+    ap.add_argument(
+        "--ws",
+        choices=["websockets", "websockets-sansio", "wsproto"],
+        help="start the server with `serve --ws WS` (uvicorn's WebSocket implementation)",
+    )
     ap.add_argument("--logs", metavar="DIR", help="copy the server and worker logs there")
     ap.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -799,7 +805,13 @@ def main():
             slog, hlog = Path(tmp) / "server.log", Path(tmp) / "huey.log"
             server = start(
                 env,
-                ["serve", "--port", str(port), *(["--ws-deflate"] if a.ws_deflate else [])],
+                [
+                    "serve",
+                    "--port",
+                    str(port),
+                    *(["--ws-deflate"] if a.ws_deflate else []),
+                    *(["--ws", a.ws] if a.ws else []),
+                ],
                 slog,
             )
             procs.append(server)

@@ -9,13 +9,19 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1)
         parser.add_argument(
+            "--ws",
+            choices=["websockets", "websockets-sansio", "wsproto"],
+            default="websockets",
+            help="uvicorn's WebSocket protocol implementation (benchmarks/realtime.py --ws)",
+        )
+        parser.add_argument(
             "--ws-deflate",
             action="store_true",
             help="accept permessage-deflate on WebSockets (off: chat frames are a few hundred "
             "bytes, and compressing them cost ~25%% of the server's CPU per message, measured)",
         )
 
-    def handle(self, *args, host, port, workers, ws_deflate, **opts):
+    def handle(self, *args, host, port, workers, ws, ws_deflate, **opts):
         import uvicorn
 
         self.stdout.write(f"Gongzhi serving on http://{host}:{port}/ (Ctrl+C to stop)")
@@ -27,5 +33,6 @@ class Command(BaseCommand):
             workers=workers,
             log_level="info",
             lifespan="off",
+            ws=ws,
             ws_per_message_deflate=ws_deflate,
         )
