@@ -537,8 +537,8 @@ def _bigram_share(norm: str, text: str) -> float:
 # regression without intercept over the first ``k`` candidates of every labelled question).
 _RERANK: dict[str, Any] = {
     "k": 4,
-    "keep": 0.95,  # a best match this confident stays first
-    "coef": [4.1408, 1.7681, -2.2868, 3.7838, 0.4501, 1.2392, 1.1642, 1.917],
+    "keep": 0.95,  # a candidate this confident (one of its questions, nearly) goes first
+    "coef": [3.6658, 2.0169, -1.9569, 3.9252, 0.7166, 1.2853, 1.2473, 1.8024],
 }
 
 # The answerability gate (Engine.gate): logistic-regression weights over
@@ -547,21 +547,21 @@ _RERANK: dict[str, Any] = {
 # out-of-scope probes of the tests: label 1 when the best match is the expected entry, 0 when
 # it is another entry or the message is out of scope.
 _GATE: dict[str, Any] = {
-    "bias": -1.2178,
+    "bias": -2.3201,
     "coef": [
-        1.2626,
-        1.5389,
-        -0.8034,
-        -1.7077,
-        -0.8384,
-        2.3862,
-        3.0414,
-        -3.0189,
-        1.4333,
-        0.9436,
-        0.9941,
-        0.3843,
-        0.4883,
+        1.4954,
+        1.3308,
+        -0.8127,
+        -1.1433,
+        -0.7254,
+        2.4115,
+        2.7994,
+        -2.8943,
+        1.5282,
+        1.432,
+        1.5294,
+        0.2326,
+        1.1214,
     ],
 }
 
@@ -924,13 +924,16 @@ _OUT_OF_SCOPE = re.compile(
             r"汽车保养|保养(车|汽车)|车子?(多久|怎么)保养|洗车|4s店|加油站|汽油|柴油|机油|轮胎|"
             r"二手车|驾照(怎么)?考|科目[一二三四]",
             # personal health and beauty tips (the knowledge base covers services, not advice)
-            r"失眠|便秘|掉头发|脱发|掉毛|长痘|痘痘|美白|护肤|化妆品|口红|面膜",
+            r"失眠|便秘|掉头发|脱发|掉毛|长痘|痘痘|美白|护肤|化妆品|口红|面膜|"
+            r"(?<!吵得)(?<!吵的)睡不着(怎么办|咋办|吃(什么|啥)|怎么回事)",
             # leisure and recommendations of shops and restaurants
             r"爬山|钓鱼|露营|野餐|哪家.{0,8}(便宜|好吃|正宗)|(好吃|好玩)的?(地方|店)|"
             r"(去|到)哪(里|儿)?(玩|逛|耍)|出去(玩|逛|耍)|带(娃|孩子|小孩|伢)[^，。,]{0,6}玩|"
             r"哪个商场|商场(最大|哪家)|放(几天)?假|假期(安排|去哪)|调休安排",
             # household chores, relationships and parenting tips (advice, not services)
             r"洗碗|做家务|拖地|晒衣服|谁做饭|做饭不好吃|(男|女)朋友|相亲|怎么哄|"
+            r"(天天|每天|整天|老是|就知道)[^，。,]{0,4}玩手机|"
+            r"考了?(一百分|满分|第一名?|[0-9]+分)|"
             r"不爱吃|挑食|晚饭吃|午饭吃|早饭吃|吃(啥|什么)好|"
             r"(猫|狗)(咪|狗)?[^，。,]{0,3}(不吃|拉肚子|呕吐|发烧|打喷嚏)",
             # finance, lottery
@@ -943,7 +946,7 @@ _OUT_OF_SCOPE = re.compile(
             r"明星|演唱会|八卦|追星|电影|电视剧|综艺|歌手|新歌|专辑|追剧|网红|小说|"
             r"游戏|王者荣耀|吃鸡|英雄联盟|上分|世界杯|nba|英超|欧冠|足球赛|篮球赛|(足球|篮球|排球)比赛|球赛|总统",
             # homework, trivia, writing
-            r"作业|作文|数学|语文|英语题|物理题|化学题|考不好|家教|应用题|方程|公式|写一首|写诗|写一篇|翻译|笑话|段子|"
+            r"作业|作文|数学|语文|解(一)?道题|这道题|英语题|物理题|化学题|考不好|家教|应用题|方程|公式|写一首|写诗|写一篇|翻译|笑话|段子|"
             r"造句|组词|近义词|反义词|填(报)?志愿|志愿(怎么|咋)填|"
             r"有多(远|长|高)|星座|运势|算命|风水|简历|考研|四六级",
             # shopping and delivery apps
@@ -953,7 +956,8 @@ _OUT_OF_SCOPE = re.compile(
             # phones, computers, apps and home appliances
             r"微信|qq|抖音|快手|小红书|微博|支付宝|花呗|借呗|b站|百度|知乎|wifi|无线网|路由器|宽带|"
             r"网速|流量|蓝牙|内存|截图|截屏|刷机|电脑|笔记本|打印机|驱动|蓝屏|ppt|excel|"
-            r"iphone|ipad|苹果手机|华为手机|小米手机|安卓|耳机|洗衣机|冰箱|电视机|扫地机",
+            r"iphone|ipad|苹果手机|华为手机|小米手机|安卓|耳机|洗衣机|冰箱|电视机|扫地机|"
+            r"不制冷|不制热",
             # travel and sights
             r"旅游|旅行|景点|景区|门票|夜游|游船|酒店|民宿|机票|航班|高铁票|火车票|签证|自驾|攻略|"
             r"好玩|夫子庙|中山陵|玄武湖|秦淮河|总统府|鸡鸣寺|明孝陵|紫金山|栖霞山|老门东|雨花台|"
@@ -2079,9 +2083,13 @@ class Engine:
         Measured leaving each evaluation split out in turn: 1,475 → 1,505 of 1,576 answer
         questions right first, no split worse (see the benchmark's output for the current
         figures)."""
-        if not self.config.rerank or len(hits) < 2 or hits[0].confidence >= _RERANK["keep"]:
-            return hits  # nothing to re-rank, or the message is (nearly) one of its questions
+        if not self.config.rerank or len(hits) < 2:
+            return hits
         k = min(_RERANK["k"], len(hits))
+        exact = max(hits[:k], key=lambda h: h.confidence)
+        if exact.confidence >= _RERANK["keep"]:
+            # the message is (nearly) one of this entry's questions: it goes first
+            return [exact] + [h for h in hits if h is not exact]
         feats = self._query_features(norm)
         coef = _RERANK["coef"]
         scored = []

@@ -32,12 +32,12 @@ def test_question_clauses(text: str, asked: str) -> None:
 
 
 def test_context_first_question_is_answered(engine: Engine) -> None:
-    # the whole message scores below the uncovered-share rule (我妈 / 七十五 are unmatched);
-    # its question clause alone is covered by the entry
-    text = "我妈七十五了，社区有没有上门做饭或者打扫卫生的服务"
+    # the whole message scores below the threshold (生日 / 十八岁 are unmatched); its question
+    # clause alone is covered by the entry
+    text = "孩子刚过完十八岁生日，兵役那个登记是必须的吗"
     reply = engine.answer(text)
     assert reply.kind == "answer"
-    assert reply.entry_id == "yanglao-030"
+    assert reply.entry_id == "bingyi-001"
     # … and it is the context mechanism that answers it
     saved = engine.config
     try:
@@ -102,14 +102,14 @@ def test_a_purchase_dispute_is_not_taken_for_chatter(engine):
 @pytest.mark.parametrize(
     ("text", "entry"),
     [
-        ("爸妈都走了，留下一套房，我们兄妹三个要过户咋办", "wuye-041"),
-        ("三十多了只有高中文凭，想弄个大专，有啥路子", "jiaoyu-036"),
+        ("退伍兵想学个电工，政府有免费的班吗，去哪报", "bingyi-023"),
+        ("天冷了，桥洞下面睡着个流浪的老头，我能做点啥", "jiuzhu-037"),
     ],
 )
 def test_long_story_questions_pass_the_answerability_gate(
     engine: Engine, text: str, entry: str
 ) -> None:
-    # their story words (兄妹, 三个, 高中, 路子) are nowhere in the entry: the word-level tests
+    # their story words (电工, 班, 桥洞, 老头) are nowhere in the entry: the word-level tests
     # decline them; the gate weighs the clear win and the long message and answers
     reply = engine.answer(text)
     assert (reply.kind, reply.entry_id) == ("answer", entry)

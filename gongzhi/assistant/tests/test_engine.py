@@ -614,10 +614,11 @@ def test_homophone_correction_leaves_known_and_dictionary_words_alone(engine):
 
 
 def test_homophone_typo_reaches_the_right_entry(engine):
+    low_income = ("jiuzhu-001", "jiuzhu-002")  # 低保: who may apply / how to apply
     reply = engine.answer("家里穷，怎样才能吃上抵保")
-    assert (reply.kind, reply.entry_id) == ("answer", "jiuzhu-001")
+    assert reply.kind == "answer" and reply.entry_id in low_income
     plain = Engine.from_entries(load_entries(), homophone_spans=False, colloquial=False)
-    assert plain.answer("家里穷，怎样才能吃上抵保").entry_id != "jiuzhu-001"
+    assert plain.answer("家里穷，怎样才能吃上抵保").entry_id not in low_income
 
 
 def test_colloquial_table_is_consistent():

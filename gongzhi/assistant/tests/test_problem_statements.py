@@ -122,12 +122,23 @@ def test_restrictive_qualifier_gives_way(engine):
     assert reply.entry_id in ("huji-001", "shengyu-013")
     # … but it is when the message says so
     assert engine.answer("没结婚生的孩子能上户口吗").entry_id == "shengyu-029"
-    # with both the qualifier rule and the sibling re-ranking off (the re-ranking fixes this
-    # one on its own too: huji-001 asks "怎么", as the message does)
-    off = Engine.from_entries(
-        load_entries(), qualifier_margin=0.0, head_intent_weight=0.0, rerank=False
-    )
-    assert off.answer("伢生了，怎么上户口").entry_id == "shengyu-029"
+    # (before the knowledge base had "娃生了户口咋上" among huji-001's similar questions, this
+    # message needed the qualifier rule; Engine._qualifier_first is tested directly below)
+
+
+def test_qualifier_rule_moves_a_close_runner_up_without_the_qualifier_first(engine):
+    from gongzhi.assistant.engine import _Hit
+
+    unmarried, plain = engine.by_id["shengyu-029"], engine.by_id["huji-001"]
+    hits = [_Hit(unmarried, 1.0, 0.5), _Hit(plain, 0.9, 0.45)]
+    norm = normalize("伢生了，怎么上户口")
+    assert [h.index for h in engine._qualifier_first(hits, norm)] == [plain, unmarried]
+    # the message names the qualifier (没结婚): the order stays
+    said = normalize("没结婚生的伢怎么上户口")
+    assert [h.index for h in engine._qualifier_first(hits, said)] == [unmarried, plain]
+    # too far behind (more than Config.qualifier_margin): the order stays
+    far = [_Hit(unmarried, 1.0, 0.5), _Hit(plain, 0.5, 0.3)]
+    assert [h.index for h in engine._qualifier_first(far, norm)] == [unmarried, plain]
 
 
 def test_colloquial_synonyms_for_birth_order_and_kindergarten(engine):
