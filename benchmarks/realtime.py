@@ -473,7 +473,7 @@ async def scenario(a, port: int, pid: int, info: dict, http: Http, slog: Path) -
         ),
         "server_fds": st.get("fds"),
         "permessage_deflate": a.ws_deflate and not a.no_deflate,  # as negotiated
-        "ws_implementation": a.ws or "websockets",
+        "ws_implementation": a.ws or "serve's default",
     }
     log(
         f"      {len(listeners)} subscribed in {secs:.1f} s; {open_now} open; "
