@@ -251,6 +251,12 @@ class _Local:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # cancelled (the loop is closing) and the client library turned the
+                    # cancellation into another error: stop, or the loop's shutdown waits
+                    # for this task for ever (seen on PostgreSQL + Redis in CI)
+                    raise asyncio.CancelledError from exc
                 if "Timeout" in type(exc).__name__:
                     # a blocking pop outlived the client's read timeout while the loop was
                     # busy (thousands of handshakes): the events wait in Redis, ask again

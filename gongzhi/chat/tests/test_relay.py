@@ -281,3 +281,44 @@ def test_a_socket_that_is_not_writable_gets_its_frames_later_in_order_then_is_cl
         assert closed == [CLOSE_TOO_SLOW]  # the client reconnects and catches up
 
     asyncio.run(scenario())
+
+
+def test_the_redis_receive_loop_stops_when_cancelled_even_if_the_client_hides_it():
+    """A channel-layer client that turns a cancellation into another error (a closed
+    connection) must not keep the process's receive loop alive: the event loop's shutdown
+    waits for every cancelled task, and would wait for ever."""
+    import asyncio
+
+    from gongzhi.chat import events
+
+    class HidingLayer:
+        async def new_channel(self):
+            return "process!1"
+
+        async def receive(self, channel):
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                raise ConnectionError("connection closed") from None
+
+        async def group_add(self, group, channel):
+            pass
+
+    async def scenario():
+        local = events._Local(asyncio.get_running_loop(), HidingLayer())
+        assert local.redis
+        await local.ready
+        await asyncio.sleep(0.05)  # the receive loop is waiting in receive()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert tasks
+        for t in tasks:
+            t.cancel()
+        done, pending = await asyncio.wait(tasks, timeout=3)
+        return pending
+
+    loop = asyncio.new_event_loop()
+    try:
+        pending = loop.run_until_complete(scenario())
+    finally:
+        loop.close()  # not asyncio.run: its shutdown would wait for a stuck task for ever
+    assert pending == set()
