@@ -88,7 +88,8 @@ def candidate_groups(engine: E.Engine, rows: list[dict]) -> list[tuple]:
             continue
         feats = engine._query_features(norm)
         expected = set(r["expected_entry_id"].split("|"))
-        x = [engine.rerank_features(norm, h, hits[0].score, feats) for h in hits[:k]]
+        said = E._QUESTION.sub("", norm)
+        x = [engine.rerank_features(norm, h, hits[0].score, feats, said) for h in hits[:k]]
         out.append(
             (
                 r["split"],
