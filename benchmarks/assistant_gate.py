@@ -65,7 +65,7 @@ def _reaches_ranking(engine: E.Engine, question: str) -> str | None:
     norm = norm[: engine.config.max_chars]
     if E.detect_handoff(norm):
         return None
-    if all(w in E._GENERIC_WORDS for w in E._Text.words(engine._prep(norm))):
+    if engine.names_no_subject(norm):
         return None
     return norm
 

@@ -1970,7 +1970,7 @@ class Engine:
             oos_words = [w for w in oos_words if w in out_of_scope_words(self.correct(norm))]
         out_of_scope = bool(oos_words)
         # "要带什么材料" with nothing to refer to: ask what it is about instead of guessing
-        vague = all(w in _GENERIC_WORDS for w in _Text.words(self._prep(norm)))
+        vague = self.names_no_subject(norm)
 
         prev_id = context.get("entry_id")
         if prev_id in self.by_id and not out_of_scope and (vague or self._is_followup(norm, best)):
@@ -2032,6 +2032,10 @@ class Engine:
         ):
             return self._unknown(fill, score=best.confidence)
         return self._answer(hits, fill, question)
+
+    def names_no_subject(self, norm: str) -> bool:
+        """True when every word of the message is generic ("要带什么材料", "怎么办理")."""
+        return all(w in _GENERIC_WORDS for w in _Text.words(self._prep(norm)))
 
     def ranked(
         self, norm: str, hits: list[_Hit], *, learned: bool = True
