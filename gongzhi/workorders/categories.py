@@ -9,41 +9,37 @@ threads: read them, never change them (``Category.objects.get`` for an editable 
 
 from __future__ import annotations
 
-import threading
 import time
 
 TTL = 2.0
-_lock = threading.Lock()
-_state: dict = {"loaded": -1e9, "by_code": {}, "by_name": {}}
+# (loaded at, by code, by name): replaced as one tuple, so a reader in another thread sees
+# either the old table or the new one, never half of each
+_state: list = [(-1e9, {}, {})]
 
 
-def _table() -> tuple[dict, dict]:
+def _table() -> tuple[float, dict, dict]:
+    table = _state[0]
     now = time.monotonic()
-    if now - _state["loaded"] >= TTL:
+    if now - table[0] >= TTL:
         from .models import Category
 
         rows = list(Category.objects.filter(active=True).select_related("department"))
-        with _lock:
-            _state.update(
-                loaded=now,
-                by_code={c.code: c for c in rows},
-                by_name={c.name: c for c in rows},
-            )
-    return _state["by_code"], _state["by_name"]
+        table = _state[0] = (now, {c.code: c for c in rows}, {c.name: c for c in rows})
+    return table
 
 
 def by_code(code: str):
     """The active category with this code, or None."""
-    return _table()[0].get(code)
+    return _table()[1].get(code)
 
 
 def by_name(name: str):
     """The active category with this name, or None."""
-    return _table()[1].get(name)
+    return _table()[2].get(name)
 
 
 def reset(**_kwargs) -> None:
-    _state["loaded"] = -1e9
+    _state[0] = (-1e9, {}, {})
 
 
 def connect_signals() -> None:
