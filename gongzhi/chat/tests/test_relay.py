@@ -11,15 +11,13 @@ import sys
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
 
-from gongzhi.asgi import application
 from gongzhi.chat import actions as A
 from gongzhi.chat import events
 from gongzhi.chat.consumers import CLOSE_TOO_SLOW, SLOW_LIMIT, ChatConsumer, _Sub
 from gongzhi.chat.models import Message, Outbox
 from gongzhi.chat.tests.test_scale_out import free_port, login, wait_up
-from gongzhi.chat.tests.test_websocket import cookie_for, frames_until
+from gongzhi.chat.tests.test_websocket import cookie_for, subscribed
 from tests_support import build_district
 
 # transactional tests end by flushing the database: put the migrations' rows (categories …)
@@ -47,10 +45,7 @@ def test_events_of_a_process_without_sockets_reach_the_socket_once_in_order(monk
             return fn(*args, **kwargs)
 
     async def scenario():
-        comm = WebsocketCommunicator(application, "/ws/chat/", headers=rita)
-        assert (await comm.connect())[0]
-        await comm.send_json_to({"type": "subscribe", "group": d.group_a.pk, "since": 0})
-        await frames_until(comm, "subscribed")
+        comm, _ = await subscribed(rita, d.group_a.pk)
         sent = [
             await sync_to_async(as_other_process)(A.do_send, alice, d.group_a.pk, text=f"第{i}条")
             for i in range(3)
@@ -89,10 +84,7 @@ def test_a_rolled_back_change_is_never_relayed(monkeypatch):
             monkeypatch.undo()
 
     async def scenario():
-        comm = WebsocketCommunicator(application, "/ws/chat/", headers=rita)
-        assert (await comm.connect())[0]
-        await comm.send_json_to({"type": "subscribe", "group": d.group_a.pk, "since": 0})
-        await frames_until(comm, "subscribed")
+        comm, _ = await subscribed(rita, d.group_a.pk)
         await sync_to_async(send_and_roll_back)()
         assert await comm.receive_nothing(timeout=0.5)
         await comm.disconnect()

@@ -44,16 +44,23 @@ async def frames_until(comm, kind, limit=50):
     raise AssertionError(f"no {kind} frame")
 
 
+async def subscribed(headers, group_id: int, since: int = 0):
+    """A socket of the user in ``headers``, connected and subscribed to ``group_id`` from
+    ``since``: the socket and the frames up to and including ``subscribed`` (the catch-up)."""
+    comm, ok, _ = await connect(headers)
+    assert ok
+    await comm.send_json_to({"type": "subscribe", "group": group_id, "since": since})
+    return comm, await frames_until(comm, "subscribed")
+
+
 def test_live_delivery_and_reconnect_catch_up_without_loss_or_doubles():
     d = build_district()
     rita, alice = cookie_for(d.users["rita"]), d.users["alice"]
     send = sync_to_async(A.do_send)
 
     async def scenario():
-        comm, ok, _ = await connect(rita)
-        assert ok
-        await comm.send_json_to({"type": "subscribe", "group": d.group_a.pk, "since": 0})
-        assert (await frames_until(comm, "subscribed"))[-1]["last_id"] == 0
+        comm, frames = await subscribed(rita, d.group_a.pk)
+        assert frames[-1]["last_id"] == 0
         m1 = await send(alice, d.group_a.pk, text="大家好，明天停水")
         f = await comm.receive_json_from(timeout=5)
         assert f["type"] == "message" and f["message"]["id"] == m1.pk
@@ -70,9 +77,7 @@ def test_live_delivery_and_reconnect_catch_up_without_loss_or_doubles():
         # while rita is away
         m3 = await send(alice, d.group_a.pk, text="停水时间改为下午")
         m4 = await send(alice, d.group_a.pk, text="请互相转告")
-        comm, ok, _ = await connect(rita)
-        await comm.send_json_to({"type": "subscribe", "group": d.group_a.pk, "since": last})
-        frames = await frames_until(comm, "subscribed")
+        comm, frames = await subscribed(rita, d.group_a.pk, since=last)
         ids = [x["message"]["id"] for x in frames if x["type"] == "message"]
         assert ids == [m3.pk, m4.pk]
         # a retried send with the same client id is acknowledged with the same message
@@ -123,9 +128,7 @@ def test_notice_read_count_rises_live():
         n = await sync_to_async(A.do_post_notice)(
             d.users["alice"], d.group_a.pk, "防汛通知", "今晚暴雨"
         )
-        comm, ok, _ = await connect(rita)
-        await comm.send_json_to({"type": "subscribe", "group": d.group_a.pk, "since": 0})
-        await frames_until(comm, "subscribed")
+        comm, _ = await subscribed(rita, d.group_a.pk)
         await sync_to_async(A.do_read_notice)(d.users["rita"], n.pk)
         f = await comm.receive_json_from(timeout=5)
         assert f["type"] == "notice_read" and f["read"] == 1 and f["total"] == 2
@@ -143,10 +146,7 @@ def test_a_member_removed_from_the_group_stops_receiving_live(monkeypatch):
     send = sync_to_async(A.do_send)
 
     async def scenario():
-        comm, ok, _ = await connect(rita)
-        assert ok
-        await comm.send_json_to({"type": "subscribe", "group": d.group_a.pk, "since": 0})
-        await frames_until(comm, "subscribed")
+        comm, _ = await subscribed(rita, d.group_a.pk)
         m1 = await send(alice, d.group_a.pk, text="第一条")
         assert (await comm.receive_json_from(timeout=5))["message"]["id"] == m1.pk
         await sync_to_async(d.membership_a.delete)()  # rita leaves (or is removed)
