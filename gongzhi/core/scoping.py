@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from gongzhi.core.prepared import ByKey
+
 # Roles (角色). A grant is always on an org unit; the unit kind each role is granted on is a
 # convention checked by people.actions.grant_role.
 DISTRICT_ADMIN = "district_admin"
@@ -62,15 +64,19 @@ def _grants(user) -> list[tuple[str, int, str, int | None]]:
     """(role, unit_id, unit_path, organisation_id) of the user's grants, cached on the user."""
     cached = getattr(user, "_gongzhi_grants", None)
     if cached is None:
-        from gongzhi.people.models import RoleGrant
-
-        cached = list(
-            RoleGrant.objects.filter(user_id=user.pk).values_list(
-                "role", "unit_id", "unit__path", "organisation_id"
-            )
-        )
-        user._gongzhi_grants = cached
+        cached = user._gongzhi_grants = _GRANTS.rows(user.pk)
     return cached
+
+
+def _grant_rows(user_id):
+    from gongzhi.people.models import RoleGrant
+
+    return RoleGrant.objects.filter(user_id=user_id).values_list(
+        "role", "unit_id", "unit__path", "organisation_id"
+    )
+
+
+_GRANTS = ByKey(_grant_rows)  # read on every staff request: compiled once (core/prepared.py)
 
 
 def roles_of(user) -> set[str]:
