@@ -133,6 +133,7 @@ def test_follow_up_chain_keeps_topic(engine):
         ("我老公打我，我该怎么办", "110"),  # a report with a question attached, not a question
         ("我被困在电梯里出不来了", "119"),
         ("电梯卡在两层中间，里面有个老人出不来", "119"),  # missed once (unseen split)
+        ("对面楼有个孩子站在阳台栏杆外面", "110"),  # blind set F missed a child on a ledge
     ],
 )
 def test_emergency_recognised_with_number(engine, question, number):
@@ -154,6 +155,8 @@ def test_emergency_detector_directly():
     assert detect_emergency(normalize("楼下冒了好多黑烟，好像着火了")) == "fire"
     assert detect_emergency(normalize("灭火器怎么用")) is None
     assert detect_emergency(normalize("着火之后能马上回家吗")) is None
+    assert detect_emergency(normalize("小孩爬到六楼窗台外面了")) == "rescue"
+    assert detect_emergency(normalize("孩子老爱爬窗台，怎么防止掉下去")) is None
 
 
 def test_every_emergency_in_eval_set_is_recognised(engine):
