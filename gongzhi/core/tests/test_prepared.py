@@ -49,8 +49,8 @@ def test_refuses_queries_with_other_parameters_and_wrong_key_types(district):
         ByKey(lambda k: Resident.objects.all(), key_type=float)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_each_thread_compiles_on_its_own_connection(district):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_each_thread_compiles_on_its_own_connection(restore_initial_data, district):
     uid = district.users["rita"].pk
     RESIDENT.rows(uid)
     seen = []
