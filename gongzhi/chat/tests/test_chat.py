@@ -34,6 +34,30 @@ def test_members_send_and_read_history_with_cursors(district):
     assert [m.pk for m in A.history(rita, district.group_a.pk, q="第3")] == [ids[3]]
 
 
+def test_chat_access_who_is_in_who_manages_and_what_it_costs(district, django_assert_num_queries):
+    ga, gb = district.group_a.pk, district.group_b.pk
+    u = district.users
+    g, m, manages = A.chat_access(u["rita"], ga)  # a member
+    assert (g.pk, m.resident_id, manages) == (ga, district.resident_a.pk, False)
+    assert A.chat_access(u["alice"], ga)[1:] == (None, True)  # community staff manage, unjoined
+    assert A.chat_access(u["stella"], ga)[2] is True  # street staff manage their communities
+    assert A.chat_access(u["ada"], gb)[2] is True  # the district admin manages every group
+    admin = Membership.objects.get(group_id=ga, role="admin")
+    admin.resident.user = u["olga"]
+    admin.resident.save()
+    assert A.chat_access(u["olga"], ga)[2] is True  # a resident group admin manages it
+    for who, gid in (("rob", ga), ("bob", ga), ("dora", ga), ("stella", gb), ("rita", gb)):
+        with pytest.raises(Http404):
+            A.chat_access(u[who], gid)
+    for bad in ("x", None, 10**9):
+        with pytest.raises(Http404):
+            A.chat_access(u["rita"], bad)
+    rita = u["rita"]
+    A.chat_access(rita, ga)  # the user's role grants are read once per user object
+    with django_assert_num_queries(1):  # a resident member: one query, group included
+        A.chat_access(rita, ga)
+
+
 def test_outsiders_can_neither_read_nor_post(district):
     for who in ("rob", "olga", "bob", "dora"):  # dora (department) may view, is not in chat
         with pytest.raises(Http404):
