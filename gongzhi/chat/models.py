@@ -5,13 +5,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.prepared import CompiledInsert
 from gongzhi.core.scoping import ScopedManager
 from gongzhi.groups.models import CommunityGroup
 from gongzhi.org.models import OrgUnit
 from gongzhi.people.models import Resident
 
 
-class Message(models.Model):
+class Message(CompiledInsert):
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
         IMAGE = "image", _("Image")

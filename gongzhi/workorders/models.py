@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import search
 from gongzhi.core.fields import EncryptedTextField
 from gongzhi.core.identity import mask_name, mask_phone
+from gongzhi.core.prepared import CompiledInsert
 from gongzhi.core.scoping import ScopedManager
 from gongzhi.org.models import Household, Organisation, OrgUnit
 from gongzhi.people.models import Resident
@@ -111,7 +112,7 @@ OPEN = (*RUNNING, State.SUSPENDED)
 FINAL = (State.CLOSED, State.MERGED)
 
 
-class WorkOrder(models.Model):
+class WorkOrder(CompiledInsert):
     class Urgency(models.TextChoices):
         NORMAL = "normal", _("Normal")
         URGENT = "urgent", _("Urgent")
@@ -313,7 +314,7 @@ class DailySequence(models.Model):
         return f"{self.day}: {self.last}"
 
 
-class Event(models.Model):
+class Event(CompiledInsert):
     """One step on an order's timeline."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
@@ -372,7 +373,7 @@ class Attachment(models.Model):
         return reverse("order_attachment", args=[self.pk])
 
 
-class Notification(models.Model):
+class Notification(CompiledInsert):
     """In-app notice to a user (channels such as WeChat come later)."""
 
     user = models.ForeignKey(

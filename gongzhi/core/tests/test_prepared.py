@@ -118,3 +118,98 @@ def test_signed_in_request_survives_and_password_change_signs_out(client_for, di
     alice.save()
     # Django's session hash check still applies to users the backend loads
     assert c.get("/api/v1/me").status_code == 401
+
+
+# --- CompiledInsert -------------------------------------------------------------------------
+
+
+def _order(district, **kw):
+    from gongzhi.workorders import actions as wo
+
+    return wo.do_submit(
+        district.users["alice"],
+        description="楼道灯坏了",
+        category="municipal",
+        channel="phone",
+        community_id=district.a.pk,
+        reporter_name="张三",
+        reporter_phone="13900001111",
+        **kw,
+    )
+
+
+def test_insert_stores_what_django_would_encrypted_and_read_back(district):
+    from gongzhi.workorders.models import Event, WorkOrder
+
+    o = _order(district)
+    assert o.pk and o._state.adding is False and o._state.db == "default"
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT reporter_name, reporter_phone FROM workorders_workorder WHERE id=%s", [o.pk]
+        )
+        raw_name, raw_phone = cur.fetchone()
+    assert "张三" not in raw_name and "13900001111" not in raw_phone  # encrypted at rest
+    back = WorkOrder.objects.get(pk=o.pk)
+    assert (back.reporter_name, back.reporter_phone) == ("张三", "13900001111")
+    assert back.number == o.number and back.search_terms  # the model's own save() still ran
+    ev = Event.objects.get(order=o)
+    assert ev.pk == o.submit_event.pk and ev.data == {"channel": "phone"}  # JSON prepared
+
+
+def test_insert_sends_signals_and_second_insert_is_one_query(district):
+    from django.db.models.signals import post_save, pre_save
+
+    from gongzhi.workorders.models import Notification
+
+    seen = []
+
+    def pre(sender, instance, **kw):
+        seen.append(("pre", instance.pk, kw["raw"], kw["update_fields"]))
+
+    def post(sender, instance, created, **kw):
+        seen.append(("post", instance.pk, created))
+
+    pre_save.connect(pre, sender=Notification)
+    post_save.connect(post, sender=Notification)
+    try:
+        user = district.users["rita"]
+        Notification.objects.create(user=user, verb="x", text="一")
+        seen.clear()
+        with CaptureQueriesContext(connection) as q:
+            n = Notification.objects.create(user=user, verb="x", text="二")
+        assert [x["sql"].split()[0] for x in q.captured_queries] == ["INSERT"]
+        assert seen == [("pre", None, False, None), ("post", n.pk, True)]
+        assert Notification.objects.get(pk=n.pk).text == "二" and n.created_at is not None
+    finally:
+        pre_save.disconnect(pre, sender=Notification)
+        post_save.disconnect(post, sender=Notification)
+
+
+def test_insert_leaves_updates_explicit_keys_and_expressions_to_django(district):
+    from django.db.models import Value
+    from django.db.models.functions import Upper
+
+    from gongzhi.workorders.models import Notification
+
+    user = district.users["rita"]
+    n = Notification.objects.create(user=user, verb="x", text="原文")
+    n.text = "改"
+    n.save(update_fields=["text"])  # an UPDATE, through Django
+    assert Notification.objects.get(pk=n.pk).text == "改"
+    Notification.objects.create(id=n.pk + 1000, user=user, verb="x", text="指定主键")
+    assert Notification.objects.filter(pk=n.pk + 1000).exists()
+    e = Notification(user=user, verb="x", text=Upper(Value("abc")))
+    e.save()  # an expression as a value: Django's compiler resolves it
+    assert Notification.objects.get(pk=e.pk).text == "ABC"
+
+
+def test_failed_insert_changes_nothing_and_marks_the_transaction(district):
+    from django.db import IntegrityError, transaction
+
+    from gongzhi.workorders.models import Notification
+
+    before = Notification.objects.count()
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            Notification.objects.create(user=district.users["rita"], verb="x", text=None)
+    assert Notification.objects.count() == before
