@@ -50,8 +50,8 @@ def chat_access(user, group_id: int) -> Access:
     except (TypeError, ValueError):
         raise Http404("not found") from None
     # a member always sees the group (CommunityGroup.resident_scope_q): one query finds both;
-    # whether staff manage it is asked only of users granted that anywhere (a resident's
-    # send checked 3 queries before, benchmarks/realtime.py)
+    # whether staff manage it is decided from their cached unit scope (scoping.covers) — a
+    # send checked 3 queries before (benchmarks/realtime.py)
     m = next(
         iter(
             Membership.objects.filter(group_id=group_id, resident__user_id=user.pk).select_related(
@@ -60,24 +60,19 @@ def chat_access(user, group_id: int) -> Access:
         ),
         None,
     )
-    may_manage = scoping.has_capability(user, scoping.MANAGE_GROUPS)
     if m is None:
-        if not may_manage:
-            raise Http404("not found")
-        g = scoping.access(CommunityGroup, user, group_id)
-    else:
-        g = m.group
-    if m is not None and m.role in (Membership.Role.OWNER, Membership.Role.ADMIN):
-        manages = True
-    else:
-        manages = (
-            may_manage
-            and CommunityGroup.objects.restrict(user, scoping.MANAGE_GROUPS)
-            .filter(pk=g.pk)
-            .exists()
-        )
-    if m is None and not manages:
-        raise Http404("not found")  # staff who only view the area are not in the chat
+        # not a member: only staff who manage the group's area take part; the rest get the
+        # same 404 whether the group exists or not
+        g = None
+        if scoping.has_capability(user, scoping.MANAGE_GROUPS):
+            g = CommunityGroup.objects.filter(pk=group_id).first()
+        if g is None or not scoping.covers(user, g, scoping.MANAGE_GROUPS):
+            raise Http404("not found")  # staff who only view the area are not in the chat
+        return g, None, True
+    g = m.group
+    manages = m.role in (Membership.Role.OWNER, Membership.Role.ADMIN) or scoping.covers(
+        user, g, scoping.MANAGE_GROUPS
+    )
     return g, m, manages
 
 

@@ -155,6 +155,24 @@ def scope_q(model, user, capability: str = VIEW) -> Q:
     return q
 
 
+def covers(user, obj, capability: str = VIEW) -> bool:
+    """Whether the org-tree part of ``scope_q`` admits the loaded ``obj``: the same rule,
+    evaluated without a query (for checks repeated on hot paths, such as a chat send).
+    Residents' own rows (``resident_scope_q``) are not included; models with their own
+    ``unit_scope_q`` or organisation scopes must use ``restrict``."""
+    model = type(obj)
+    if hasattr(model, "unit_scope_q") or hasattr(model, "organisation_scope_q"):
+        raise TypeError(f"{model.__name__} needs restrict(), not covers()")
+    ids = unit_scope(user, capability)
+    if ids is None:
+        return True
+    for field in model.scope_fields:
+        value = obj.pk if field == "pk" else getattr(obj, f"{field}_id")
+        if value is not None and value in ids:
+            return True
+    return False
+
+
 class ScopedQuerySet(models.QuerySet):
     def restrict(self, user, capability: str = VIEW):
         return self.filter(scope_q(self.model, user, capability))

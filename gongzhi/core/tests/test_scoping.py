@@ -1,3 +1,5 @@
+import pytest
+
 from gongzhi.core import scoping
 from gongzhi.groups.models import CommunityGroup
 from gongzhi.org.models import Household, Organisation, OrgUnit
@@ -68,3 +70,19 @@ def test_resident_sees_own_record_and_own_groups(district):
 def test_organisations_follow_the_communities_they_serve(district):
     alice = district.users["alice"]
     assert ids(Organisation.objects.restrict(alice)) == {district.property_a.pk}
+
+
+def test_covers_agrees_with_restrict_for_every_user_and_group(district):
+    groups = list(CommunityGroup.objects.all())
+    for name, user in district.users.items():
+        for cap in (scoping.MANAGE_GROUPS, scoping.CHANGE):
+            allowed = ids(CommunityGroup.objects.restrict(user, cap))
+            for g in groups:
+                assert scoping.covers(user, g, cap) == (g.pk in allowed), (name, cap, g.name)
+
+
+def test_covers_refuses_models_with_their_own_scope_rules(district):
+    from gongzhi.workorders.models import WorkOrder
+
+    with pytest.raises(TypeError):
+        scoping.covers(district.users["alice"], WorkOrder(community=district.a), scoping.VIEW)
