@@ -190,6 +190,8 @@ class Config:
     # learned sibling re-ranking (``_RERANK``, Engine._learned_first) of the first
     # ``_RERANK["k"]`` candidates after the rules; False switches it off
     rerank: bool = True
+    # a learned second opinion on emergencies the rules miss (assistant/emergency_model.py)
+    learned_emergency: bool = True
     gate_p: float = 0.5
     gate_min_chars: int = 14
     oos_override: float = 0.55  # an out-of-scope word that the matched entry mentions is
@@ -796,7 +798,9 @@ def detect_emergency(norm: str) -> str | None:
         return None
     hypothetical = bool(_HYPOTHETICAL.search(norm))
     urgent = bool(_URGENT.search(norm))
-    settled = bool(_AFTERMATH.search(norm)) and not _STRONG_URGENT.search(norm)
+    settled = bool(_AFTERMATH.search(norm) or _MEDIA.search(norm)) and not _STRONG_URGENT.search(
+        norm
+    )
     # "电视机要是冒烟起火了，能不能直接泼水": a question about a supposed event ("了" inside a
     # supposition says nothing about now)
     supposed = (
@@ -826,6 +830,59 @@ def detect_emergency(norm: str) -> str | None:
                     continue
                 return kind
     return None
+
+
+# a film, the news, a drill: "电视剧里女主落水了", "看了个火灾逃生纪录片"
+_MEDIA = re.compile(
+    r"新闻|电视剧?|纪录片|电影|视频里|短视频|小说|剧里|演的|演习|演练|承诺书|培训|讲座"
+)
+
+
+# what an emergency described in other words still names: a body, a harm, a danger, a threat.
+# The learned model is asked only of messages holding one (it learned colloquial particles such
+# as 咋 from its few examples, and would otherwise see emergencies in "驾照快过期了 咋换")
+_DANGER_WORDS = re.compile(
+    r"血|烟|火|焦|糊|烧|烫|炸|爆|味|气|喘|憋|呼吸|心|胸|头|脸|嘴|舌|眼|手|脚|腿|身|肚|晕|昏|倒|摔|跌|"
+    r"疼|痛|吐|抽|抖|紫|白|歪|麻|肿|痒|疙瘩|吞|吃了|喝了|卡|噎|中毒|药|农药|消毒|电|水|淹|漂|沉|"
+    r"跳|楼顶|天台|窗|阳台|栏杆|边上|告别|遗书|不想|刀|打|砸|抢|偷|撬|翻|跟(着|踪)|堵|威胁|杀|"
+    r"死|救|困|锁|关在|压|埋|塌|裂|掉|坠|冒|漏|响|叫|哭|喊|不动|不醒|没反应|没气|走丢|找不到|迷路|"
+    r"咬|蛰|蜇|零下|冻"
+)
+
+
+# for the learned model only: hyperbole, a risk someday, days ago, paperwork, an event to join
+_NOT_LIVE = re.compile(
+    r"(气|吓|笑|累|热|急|烦|冻|饿|困|忙)死(我|人)?了|(不过|但是?|还好)没(事|受伤)|早晚|迟早|容易|"
+    r"前几天|前天|上周|上个月|上礼拜|申请|办理|手续|报名|宣传|活动|调解|赔偿|赔钱|"
+    # hazards to complain about (the rules still see smoke or fire in them)
+    r"充电|堆放|乱堆|堆满|占用|占道|违建|乱停"
+)
+
+
+def learned_emergency(norm: str) -> str | None:
+    """The emergency kind the learned model sees in a message the rules passed over, or None.
+    Not asked of suppositions, knowledge questions, aftermath or films (the rules' guards),
+    nor of messages naming no danger at all (``_DANGER_WORDS``)."""
+    if (
+        not norm
+        or _MEDIA.search(norm)
+        or _NOT_LIVE.search(norm)
+        or _HABITUAL.search(norm)
+        or not _DANGER_WORDS.search(norm)
+    ):
+        return None
+    urgent = bool(_URGENT.search(norm))
+    strong = bool(_STRONG_URGENT.search(norm))
+    if _AFTERMATH.search(norm) and not strong:
+        return None
+    if _SUPPOSE.search(norm) and not strong:
+        return None
+    if _HYPOTHETICAL.search(norm) and not urgent:
+        return None
+    from gongzhi.assistant.emergency_model import THRESHOLD, model
+
+    p, kind = model(_Text.normalize).predict(norm)
+    return kind if p >= THRESHOLD else None
 
 
 _SMALLTALK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -1966,6 +2023,8 @@ class Engine:
             return self._unknown(fill, empty=True)
 
         emergency = detect_emergency(norm)
+        if emergency is None and cfg.learned_emergency:
+            emergency = learned_emergency(norm)
         if emergency is not None:
             return self._emergency(emergency, norm, fill)
 
