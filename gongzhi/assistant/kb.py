@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .engine import PLACEHOLDERS, Engine
+from .engine import PLACEHOLDERS, Engine, prepare_learned_emergency
 
 KB_DIR = Path(__file__).resolve().parent / "kb_data"
 
@@ -117,7 +117,10 @@ def default_engine() -> Engine:
     if _engine is None:
         with _lock:
             if _engine is None:
-                _engine = Engine.from_entries(load_entries())
+                engine = Engine.from_entries(load_entries())
+                if engine.config.learned_emergency:
+                    prepare_learned_emergency()
+                _engine = engine
     return _engine
 
 
