@@ -42,6 +42,7 @@ def test_hyperbole_paperwork_and_media_are_not_emergencies(engine):
         "前几天被电动车撞了 腿擦破了 对方不肯赔 找谁调解",
         "今天看了个火灾逃生纪录片 好吓人",
         "驾照快过期了 咋换",
+        "四川省对中风险地区提出了哪些防控要求？",  # 中风险 is a risk level, not a stroke
     ]:
         assert engine.answer(q).kind != "emergency", q
 
