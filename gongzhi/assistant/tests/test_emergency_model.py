@@ -72,3 +72,21 @@ def test_switching_the_model_off_leaves_the_rules(engine):
     plain = Engine(engine.entries, off)
     assert plain.answer("我爸说话舌头大了一边脸歪了").kind != "emergency"
     assert plain.answer("家里着火了").kind == "emergency"
+
+
+def test_hand_written_features_equal_the_vectoriser(engine):
+    from gongzhi.assistant.emergency_model import model
+
+    m = model(_Text.normalize)
+    texts = [r["question"] for r in _rows()] + ["", "  两个  空格\t", "ABC abc 123"]
+    for t in texts:
+        norm = _Text.normalize(t)
+        row = m.vec.transform([norm])
+        mine = m.features(norm)
+        assert sorted(mine) == sorted(row.indices.tolist()), t
+        for j, v in zip(row.indices, row.data, strict=True):
+            assert abs(mine[j] - v) < 1e-9
+        p, kind = m.predict(norm)
+        assert abs(p - m.binary.predict_proba(row)[0][1]) < 1e-9
+        if kind:
+            assert kind == m.kind.predict(row)[0]
