@@ -1105,6 +1105,8 @@ _QUESTION = re.compile(
 # weak ones ("希望…处理", "麻烦…修") only count in a message that asks no question.
 _ACTION_STRONG = re.compile(
     r"派(个)?人|快来人|来(个)?人(处理|修|看|管|清|疏通)|管管|管一管|管一下|(你们|到底|还)管不管|有没有人管|"
+    # a stated intent to complain about the problem just told ("…天天这样，我要投诉")
+    r"我(要|想|想要)(投诉|举报)(?![^，。,]{0,8}(怎么|如何|去哪|找谁|哪里|电话))|"
     r"(处理|修|清理|清|解决|看|查|疏通|协调|催)一下|督促|给个说法|(帮|给)(我|忙|我们)?(查查|问问|催催)|"
     r"(什么|啥)时候(能|才能|可以)?(来水|来电|通水|通电|修好|处理|解决)"
 )

@@ -149,3 +149,13 @@ def test_colloquial_synonyms_for_birth_order_and_kindergarten(engine):
 def test_drowning_in_a_pond_or_pool_is_an_emergency():
     assert detect_emergency(normalize("有个小孩掉进小区水池里了")) == "drowning"
     assert detect_emergency(normalize("小区水池要不要装护栏")) is None
+
+
+def test_a_stated_intent_to_complain_hands_off_but_asking_how_does_not():
+    from gongzhi.assistant.kb import default_engine
+
+    engine = default_engine()
+    told = engine.answer("隔壁工地晚上十一点还在打桩，天天这样，我要投诉")
+    assert (told.kind, told.category) == ("handoff", "环境卫生")
+    asked = engine.answer("我要投诉物业，怎么投诉")
+    assert asked.kind == "answer"
