@@ -22,6 +22,21 @@ _INT_MARK = -734_003_317  # no row has this id
 _STR_MARK = "\x00gongzhi-prepared-marker\x00"
 
 
+def _converters(compiler, cols) -> list:
+    """(position, converter functions, expression) for the columns that need converting, as
+    the ORM's compiler lists them for ``cols``."""
+    return [(pos, funcs, expr) for pos, (funcs, expr) in compiler.get_converters(cols).items()]
+
+
+def _convert(row, converters, conn) -> list:
+    """``row`` with each value passed through its converters, as the ORM applies them."""
+    row = list(row)
+    for pos, funcs, expr in converters:
+        for func in funcs:
+            row[pos] = func(row[pos], expr, conn)
+    return row
+
+
 class ByKey:
     """``ByKey(lambda key: Model.objects.filter(x=key).values_list(...))``: ``rows(key)``
     returns the rows as ``list(queryset)`` would for that key (tuples)."""
@@ -44,10 +59,7 @@ class ByKey:
             sql, params = compiler.as_sql()
             if list(params) != [self._mark]:
                 raise ValueError(f"ByKey needs exactly one parameter, the key: {params!r}")
-            select = [s[0] for s in compiler.select]
-            converters = [
-                (pos, funcs, expr) for pos, (funcs, expr) in compiler.get_converters(select).items()
-            ]
+            converters = _converters(compiler, [s[0] for s in compiler.select])
             entry = cache[self] = (sql, converters)
         return entry
 
@@ -61,16 +73,7 @@ class ByKey:
             rows = cur.fetchall()
         if not converters:
             return [tuple(r) for r in rows]
-        out = []
-        for row in rows:
-            row = list(row)
-            for pos, funcs, expr in converters:
-                value = row[pos]
-                for func in funcs:
-                    value = func(value, expr, conn)
-                row[pos] = value
-            out.append(tuple(row))
-        return out
+        return [tuple(_convert(row, converters, conn)) for row in rows]
 
 
 class _InsertPlan:
@@ -104,10 +107,7 @@ def _insert_plan(model, conn) -> _InsertPlan | None:
         statements = compiler.as_sql()
         if len(statements) == 1 and len(statements[0][1]) == len(fields):
             returning = list(meta.db_returning_fields)
-            cols = [f.get_col(meta.db_table) for f in returning]
-            converters = [
-                (pos, funcs, expr) for pos, (funcs, expr) in compiler.get_converters(cols).items()
-            ]
+            converters = _converters(compiler, [f.get_col(meta.db_table) for f in returning])
             plan = _InsertPlan(fields, statements[0][0], returning, converters)
     cache[key] = plan
     return plan
@@ -156,10 +156,7 @@ class CompiledInsert(models.Model):
             ]
             with conn.cursor() as cur:
                 cur.execute(plan.sql, params)
-                row = list(cur.fetchone())
-        for pos, funcs, expr in plan.converters:
-            for func in funcs:
-                row[pos] = func(row[pos], expr, conn)
+                row = _convert(cur.fetchone(), plan.converters, conn)
         for value, field in zip(row, plan.returning, strict=True):
             setattr(self, field.attname, value)
         self._state.db = using
