@@ -106,7 +106,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self._queue: deque | None = None
         self._writer: asyncio.Task | None = None
         self._frame_send = self.base_send
-        self._wire_to = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
