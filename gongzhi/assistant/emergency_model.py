@@ -6,22 +6,23 @@ regression, trained with the default engine (~0.6 s) on:
 
 * ``data/emergency_examples.csv`` — emergencies described without the usual key words and near
   misses (safety questions, past events, idioms such as 热死了), written for this purpose, plus
-  the dev and test splits of the evaluation set, each labelled with the emergency kind
-  (fire, gas, poison, medical, violence, suicide, drowning, trapped, electric, rescue) or none;
+  every row of the evaluation set, each labelled with the emergency kind (fire, gas, poison,
+  medical, violence, suicide, drowning, trapped, electric, rescue) or none;
 * every standard and similar question of the shipped knowledge base, as non-emergencies.
+
+``data/emergency_eval.csv`` (a second writer's set, never trained on) measures it.
 
 It is asked only when the rules found nothing and the message is no supposition, knowledge
 question or aftermath (the rules' own guards), and only a probability of at least ``THRESHOLD``
 counts. A linear SVM over the emergencies picks the kind, which chooses the safety text.
 A false alarm costs a duty worker a look; a miss can cost a life — the threshold leans to recall
-(see ``benchmarks/assistant.py`` for recall and false alarms on the other splits).
+(figures in docs/benchmarks.md; tests/test_emergency_model.py keeps them from getting worse).
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-import json
 import math
 import re
 import threading
@@ -30,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-KB_DIR = Path(__file__).resolve().parent / "kb_data"
 EXAMPLES = DATA_DIR / "emergency_examples.csv"
 THRESHOLD = 0.6
 _WHITE = re.compile(r"\s\s+")  # as scikit-learn's character analyzer
@@ -44,11 +44,12 @@ def _examples() -> tuple[list[str], list[str]]:
         for row in csv.DictReader(fh):
             texts.append(row["question"])
             kinds.append(row["kind"])
-    for path in sorted(KB_DIR.glob("*.json")):
-        for entry in json.loads(path.read_text(encoding="utf-8")):
-            for q in [entry["question"], *entry.get("similar", [])]:
-                texts.append(q)
-                kinds.append("")
+    from gongzhi.assistant.kb import load_entries  # kb imports the engine, which imports us
+
+    for entry in load_entries():
+        for q in [entry["question"], *entry.get("similar", [])]:
+            texts.append(q)
+            kinds.append("")
     return texts, kinds
 
 
@@ -60,7 +61,6 @@ class EmergencyModel:
 
         texts, kinds = _examples()
         norm = [normalize(t) for t in texts]
-        self.normalize = normalize
         self.vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
         x = self.vec.fit_transform(norm)
         y = [bool(k) for k in kinds]
